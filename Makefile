@@ -1,0 +1,35 @@
+# Quick start: `make demo` and `make test` work on a fresh machine with Python 3.11 and make.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench samples clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "== apiforensics ingest sample_logs/"; $(BIN)/apiforensics ingest sample_logs/ || true
+	@echo; echo "== apiforensics bruteforce sample_logs/"; $(BIN)/apiforensics bruteforce -q sample_logs/ || true
+	@echo; echo "== apiforensics timeline --request-id req-7f3a9c2e-compromise sample_logs/"; \
+		$(BIN)/apiforensics timeline -q --request-id req-7f3a9c2e-compromise sample_logs/ || true
+	@echo; echo "== apiforensics scan-secrets sample_logs/"; $(BIN)/apiforensics scan-secrets -q sample_logs/ || true
+	@echo; echo "== apiforensics gaps sample_logs/"; $(BIN)/apiforensics gaps -q sample_logs/ || true
+
+test: $(STAMP)
+	$(BIN)/ruff check forensics_cli tests benchmarks
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+samples: $(STAMP)
+	rm -rf sample_logs && $(BIN)/python -m forensics_cli.samples sample_logs
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from forensics_cli.cli import main
+
+main()

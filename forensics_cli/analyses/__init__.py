@@ -1,0 +1,1 @@
+"""Analyses: pure functions from event frames to result frames. They never print."""

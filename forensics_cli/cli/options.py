@@ -1,0 +1,80 @@
+"""Options every analysis command shares, and the run context built from them."""
+
+import functools
+import os
+from dataclasses import dataclass
+
+import click
+
+from forensics_cli.durations import parse_duration
+from forensics_cli.render.machine import FORMATS
+
+FORMAT_CHOICE = click.Choice(FORMATS, case_sensitive=False)
+
+
+@dataclass
+class CommonArgs:
+    paths: list[str]
+    fmt: str | None
+    output: str | None
+    since: str | None
+    until: str | None
+    tz: str
+    field_map: str | None
+    quiet: bool
+    service: str | None
+    raw_csv: bool
+    no_cache: bool
+    cache_dir: str | None
+
+
+def default_paths(paths: tuple[str, ...]) -> list[str]:
+    """PATHS, else $APIFORENSICS_LOGS (os.pathsep-separated), else the current directory."""
+    if paths:
+        return list(paths)
+    env = os.environ.get("APIFORENSICS_LOGS", "")
+    found = [p for p in env.split(os.pathsep) if p]
+    return found or ["."]
+
+
+def common_options(command):
+    """PATHS and the options of the SPEC that every analysis command accepts."""
+
+    @click.argument("paths", nargs=-1, type=click.Path())
+    @click.option("--format", "fmt", type=FORMAT_CHOICE, default=None,
+                  help="table (default), csv, json or jsonl. Default: from the -o extension, else table.")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False),
+                  help="Write the result to FILE (atomically; never over an input file).")
+    @click.option("--since", metavar="TIME", help="Keep events at or after TIME (UTC unless it has an offset).",
+                  )
+    @click.option("--until", metavar="TIME", help="Keep events before TIME.")
+    @click.option("--tz", default="UTC", show_default=True, metavar="ZONE",
+                  help="Time zone of timestamps written without an offset in the logs.")
+    @click.option("--field-map", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+                  help="TOML file mapping canonical fields to JSON keys or dotted paths.")
+    @click.option("--service", metavar="NAME", help="Use NAME as the service of every file.")
+    @click.option("--raw-csv", is_flag=True, help="Do not neutralize spreadsheet formulas in CSV cells.")
+    @click.option("--no-cache", is_flag=True, help="Read every file again; do not use or fill the cache.")
+    @click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR",
+                  help="Normalized-event cache directory (default: the user cache directory).")
+    @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on stderr.")
+    @functools.wraps(command)
+    def wrapper(paths, fmt, output, since, until, tz, field_map, service, raw_csv, no_cache, cache_dir, quiet,
+                **kwargs):
+        common = CommonArgs(default_paths(paths), fmt.lower() if fmt else None, output, since, until, tz,
+                            field_map, quiet, service, raw_csv, no_cache, cache_dir)
+        return command(common, **kwargs)
+
+    return wrapper
+
+
+class Duration(click.ParamType):
+    name = "DURATION"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float | int):
+            return float(value)
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)

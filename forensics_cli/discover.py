@@ -1,0 +1,169 @@
+"""Find log files under the given paths, recognise them by content, and order rotated sets."""
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from forensics_cli.decompress import UnsupportedCompression, compression_of, read_head
+
+SNIFF_BYTES = 64 * 1024
+SNIFF_LINES = 20
+
+_COMPRESSED_SUFFIX = re.compile(r"\.(gz|bz2|xz|zst)$")
+_NUMBERED = re.compile(r"^(?P<base>.+)\.(?P<n>\d{1,4})$")  # api-audit.log.3
+_DATEEXT = re.compile(r"^(?P<base>.+?)-(?P<date>\d{8})(?:\d{2})?$")  # access.log-20261118
+_LUMBERJACK = re.compile(  # app-2026-11-18T10-23-45.123.log (lumberjack, kubelet)
+    r"^(?P<base>.+?)-(?P<stamp>\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?)(?P<ext>\.[A-Za-z0-9]+)?$"
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One file found under the PATHS, before it is read."""
+
+    path: str  # as found from the PATHS given
+    rotation_base: str  # the name its rotated set shares (directory + base name)
+    rotation_order: tuple  # sorts oldest first within the set
+    service: str
+    compression: str
+    skip_status: str | None  # "empty", "not_a_log", "unreadable" or None when it looks like a log
+    skip_reason: str = ""
+
+
+def rotation_key(name: str) -> tuple[str, tuple]:
+    """(base name, order) of a rotated file name; sorting by order puts the oldest file first.
+
+    `x.log.3.gz` < `x.log.2.gz` < `x.log.1` < `x.log`; `x.log-20261117.gz` < `x.log-20261118.gz`;
+    lumberjack stamps sort by their time; the live file (no suffix) is the newest.
+    """
+    stem = _COMPRESSED_SUFFIX.sub("", name)
+    if match := _NUMBERED.match(stem):
+        return match["base"], (0, -int(match["n"]), "")
+    if match := _DATEEXT.match(stem):
+        return match["base"], (0, int(match["date"]), "")
+    if match := _LUMBERJACK.match(stem):
+        return match["base"] + (match["ext"] or ""), (0, 0, match["stamp"])
+    return stem, (1, 0, "")
+
+
+def service_of(path: Path, root: Path) -> str:
+    """The first directory under the given root, else the file's base name without rotation suffixes."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = Path(path.name)
+    if len(relative.parts) > 1:
+        return relative.parts[0]
+    base, _ = rotation_key(path.name)
+    for suffix in (".log", ".jsonl", ".ndjson", ".json", ".txt"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    return base or path.name
+
+
+def sniff(path: str) -> tuple[str, str | None, str]:
+    """(compression, skip status or None, reason) from the file's first decompressed bytes."""
+    try:
+        compression = compression_of(path)
+        head = read_head(path, compression, SNIFF_BYTES)
+    except PermissionError:
+        return "none", "unreadable", "permission denied"
+    except UnsupportedCompression as exc:
+        return "zstd", "unreadable", str(exc)
+    except OSError as exc:
+        return "none", "unreadable", exc.strerror or str(exc)
+    if not head:
+        return compression, "empty", "no bytes" if compression == "none" else "decompresses to nothing"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return compression, "not_a_log", "UTF-16 text (convert with iconv -f UTF-16 -t UTF-8)"
+    if head.count(b"\x00") > len(head) // 10:
+        return compression, "not_a_log", "binary content (NUL bytes)"
+    lines = [ln.strip() for ln in head.split(b"\n")[:SNIFF_LINES] if ln.strip()]
+    if not any(ln.startswith(b"{") for ln in lines):
+        return compression, "not_a_log", "no JSON object in the first lines"
+    return compression, None, ""
+
+
+def _walk(root: Path, seen_dirs: set, errors: list[tuple[str, str]]):
+    """Files under root, recursively, following no directory twice (symlink loops)."""
+    try:
+        real = os.path.realpath(root)
+    except OSError as exc:
+        errors.append((str(root), str(exc)))
+        return
+    if real in seen_dirs:
+        errors.append((str(root), "directory visited twice (symlink loop)"))
+        return
+    seen_dirs.add(real)
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError as exc:
+        errors.append((str(root), exc.strerror or str(exc)))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            if entry.is_dir():
+                yield from _walk(path, seen_dirs, errors)
+            else:
+                yield path
+        except OSError as exc:
+            errors.append((str(path), exc.strerror or str(exc)))
+
+
+def discover(paths: list[str]) -> list[Candidate]:
+    """Every file under `paths`, sniffed and in rotation order (oldest first within each set).
+
+    Raises FileNotFoundError for a path that does not exist.
+    """
+    for given in paths:
+        if not os.path.lexists(given):
+            raise FileNotFoundError(given)
+    candidates: list[Candidate] = []
+    seen_files: set[str] = set()
+    errors: list[tuple[str, str]] = []
+    for given in paths:
+        root = Path(given)
+        if root.is_dir():
+            files, base = list(_walk(root, set(), errors)), root
+        else:
+            files, base = [root], root.parent
+        for path in files:
+            key = os.path.realpath(path)
+            if key in seen_files:
+                continue
+            seen_files.add(key)
+            candidates.append(_candidate(path, base))
+    for path, reason in errors:
+        candidates.append(Candidate(path, path, (1, 0, ""), Path(path).name, "none", "unreadable", reason))
+    return sorted(candidates, key=lambda c: (c.service, c.rotation_base, c.rotation_order, c.path))
+
+
+def _candidate(path: Path, root: Path) -> Candidate:
+    name = str(path)
+    base, order = rotation_key(path.name)
+    service = service_of(path, root)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return Candidate(name, str(path.parent / base), order, service, "none", "unreadable",
+                         exc.strerror or str(exc))
+    if not stat.S_ISREG(mode):
+        return Candidate(name, str(path.parent / base), order, service, "none", "not_a_log",
+                         "not a regular file (FIFO, socket or device)")
+    compression, skip, reason = sniff(name)
+    return Candidate(name, str(path.parent / base), order, service, compression, skip, reason)
+
+
+def rotation_stamp(name: str) -> datetime | None:
+    """The date a dateext or lumberjack name carries, for gap checks between rotations."""
+    stem = _COMPRESSED_SUFFIX.sub("", name)
+    if match := _DATEEXT.match(stem):
+        try:
+            return datetime.strptime(match["date"], "%Y%m%d")
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,49 @@
+"""Write the normalized events for other tools: Parquet, CSV, or Hive-partitioned Parquet."""
+
+import os
+import shutil
+import tempfile
+
+import polars as pl
+
+from forensics_cli.render.machine import OutputError, for_machines
+
+
+def write_events(events: pl.DataFrame, target: str, protected: set[str]):
+    """FILE.parquet, FILE.csv, FILE.jsonl, or a directory of service=/day= Parquet partitions."""
+    if os.path.realpath(target) in protected:
+        raise OutputError(f"refusing to write {target}: it is one of the input log files")
+    extension = os.path.splitext(target)[1].lower()
+    try:
+        if extension in (".parquet", ".csv", ".jsonl"):
+            directory = os.path.dirname(os.path.abspath(target))
+            handle, temporary = tempfile.mkstemp(prefix=".apiforensics-", dir=directory)
+            os.close(handle)
+            if extension == ".parquet":
+                events.write_parquet(temporary)
+            elif extension == ".csv":
+                for_machines(events).write_csv(temporary)
+            else:
+                for_machines(events).write_ndjson(temporary)
+            os.replace(temporary, target)
+        else:
+            _write_partitions(events, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+
+
+def _write_partitions(events: pl.DataFrame, directory: str):
+    """Hive layout (service=NAME/day=YYYY-MM-DD/*.parquet) that DuckDB, Spark and Trino read directly."""
+    if os.path.exists(directory) and os.listdir(directory):
+        raise OutputError(f"{directory} exists and is not empty; give a new directory for --events")
+    staging = tempfile.mkdtemp(prefix=".apiforensics-", dir=os.path.dirname(os.path.abspath(directory)))
+    try:
+        day = pl.col("ts").dt.date().cast(pl.String).fill_null("unknown")
+        partitioned = events.with_columns(day.alias("day"))
+        partitioned.write_parquet(staging, partition_by=["service", "day"])
+        if os.path.exists(directory):
+            os.rmdir(directory)
+        os.replace(staging, directory)
+    finally:
+        if os.path.exists(staging):
+            shutil.rmtree(staging, ignore_errors=True)

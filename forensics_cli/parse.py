@@ -1,0 +1,159 @@
+"""Decode JSON lines into one column per wanted path, with Polars' batch reader and a safe fallback.
+
+Polars 2.x `read_ndjson` with an explicit schema is the fast path (docs/performance.md): String
+leaves accept any JSON value (numbers and objects arrive as text), so only two things can abort a
+batch: an invalid JSON line, and a non-object where the schema says Struct. The schema therefore
+declares Struct only for keys that were objects in every sampled line, and a batch that still fails
+is re-read line-checked (orjson) with String containers, decoded one level at a time.
+"""
+
+import io
+from dataclasses import dataclass, field
+
+import orjson
+import polars as pl
+
+SAMPLE_LINES = 200
+MAX_JSON_LINE_BYTES = 4 << 20
+
+
+@dataclass
+class PathTree:
+    """The JSON keys to extract: `children` for objects, `leaf` when the value itself is wanted."""
+
+    leaf: bool = False
+    children: dict[str, "PathTree"] = field(default_factory=dict)
+
+
+def build_tree(paths: list[str]) -> PathTree:
+    """A tree of the dotted paths; `a.b` is also looked up as the literal key "a.b" (ECS writes both)."""
+    root = PathTree()
+    for path in paths:
+        literal = root.children.setdefault(path, PathTree())
+        literal.leaf = True
+        node = root
+        for part in path.split("."):
+            node = node.children.setdefault(part, PathTree())
+        node.leaf = True
+    return root
+
+
+def _sample_kinds(lines: list[str], tree: PathTree) -> dict[tuple, set[str]]:
+    """For each container path of the tree, the JSON kinds seen in the sample: 'object' / 'other'."""
+    kinds: dict[tuple, set[str]] = {}
+
+    def visit(value, node: PathTree, prefix: tuple):
+        for key, child in node.children.items():
+            if not child.children or key not in value:
+                continue
+            item = value[key]
+            kinds.setdefault(prefix + (key,), set()).add("object" if isinstance(item, dict) else "other")
+            if isinstance(item, dict):
+                visit(item, child, prefix + (key,))
+
+    for text in lines:
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            visit(value, PathTree(children=tree.children), ())
+    return kinds
+
+
+def _dtype(node: PathTree, kinds: dict[tuple, set[str]] | None, prefix: tuple) -> pl.DataType:
+    if not node.children or kinds is None or kinds.get(prefix) != {"object"}:
+        return pl.String
+    return pl.Struct({key: _dtype(child, kinds, prefix + (key,)) for key, child in node.children.items()})
+
+
+def _schema(tree: PathTree, kinds: dict[tuple, set[str]] | None) -> dict[str, pl.DataType]:
+    return {key: _dtype(child, kinds, (key,)) for key, child in tree.children.items()}
+
+
+def _read(lines: pl.Series, schema: dict[str, pl.DataType], payload: bytes | None = None) -> pl.DataFrame:
+    """Decode `lines` (all JSON objects); `payload`, when given, is their newline-joined UTF-8 text."""
+    if payload is None:
+        payload = (lines.str.join("\n").item() if lines.len() else "").encode()
+    frame = pl.read_ndjson(io.BytesIO(payload), schema=schema)
+    if frame.height != lines.len():
+        raise pl.exceptions.ComputeError("row count mismatch")
+    return frame
+
+
+def _flatten(frame: pl.DataFrame, tree: PathTree, prefix: str = "") -> dict[str, pl.Series]:
+    """Leaf path -> String series; String containers holding objects are decoded one more level."""
+    out: dict[str, pl.Series] = {}
+    for key, node in tree.children.items():
+        column = frame[key]
+        name = f"{prefix}{key}"
+        if isinstance(column.dtype, pl.Struct):
+            out.update(_flatten(column.struct.unnest(), node, name + "."))
+            continue
+        if node.leaf:
+            out[name] = column
+        if node.children:
+            is_object = column.str.starts_with("{").fill_null(False)
+            if is_object.any():
+                objects = column.filter(is_object)
+                decoded = _read(objects, _schema(node, None))
+                for path, values in _flatten(decoded, node, name + ".").items():
+                    full = pl.Series(path, [None] * column.len(), dtype=pl.String)
+                    out[path] = full.scatter(is_object.arg_true(), values)
+            else:
+                for path in leaf_paths(node, name + "."):
+                    out[path] = pl.Series(path, [None] * column.len(), dtype=pl.String)
+    return out
+
+
+def leaf_paths(node: PathTree, prefix: str = "") -> list[str]:
+    """Every wanted path below `node`."""
+    paths = []
+    for key, child in node.children.items():
+        if child.leaf:
+            paths.append(prefix + key)
+        paths.extend(leaf_paths(child, f"{prefix}{key}."))
+    return paths
+
+
+def decode_objects(
+    lines: pl.Series, tree: PathTree, payload: bytes | None = None
+) -> tuple[dict[str, pl.Series], list[tuple[int, str]]]:
+    """Decode lines that look like JSON objects into {path: values}, and list the (index, error) of
+    those that are not valid JSON objects after all. Result rows line up with the valid lines."""
+    sample = lines.head(SAMPLE_LINES).to_list()
+    try:
+        frame = _read(lines, _schema(tree, _sample_kinds(sample, tree)), payload)
+        return _flatten(frame, tree), []
+    except pl.exceptions.PolarsError:
+        pass
+    invalid: list[tuple[int, str]] = []
+    for index, text in enumerate(lines.to_list()):  # error path only: find the offending lines
+        try:
+            if not isinstance(orjson.loads(text), dict):
+                invalid.append((index, "JSON value is not an object"))
+        except orjson.JSONDecodeError as exc:
+            invalid.append((index, str(exc)))
+    keep = pl.Series([True] * lines.len())
+    if invalid:
+        keep = keep.scatter([i for i, _ in invalid], False)
+    valid = lines.filter(keep)
+    try:
+        frame = _read(valid, _schema(tree, None))
+    except pl.exceptions.PolarsError:
+        return _decode_one_by_one(valid, tree, keep, invalid)
+    return _flatten(frame, tree), invalid
+
+
+def _decode_one_by_one(valid: pl.Series, tree: PathTree, keep: pl.Series, invalid: list) -> tuple:
+    """Last resort when orjson and Polars disagree about a line: each line on its own."""
+    frames, positions = [], keep.arg_true().to_list()
+    for position, text in zip(positions, valid.to_list(), strict=True):
+        try:
+            frames.append(_flatten(_read(pl.Series([text]), _schema(tree, None)), tree))
+        except pl.exceptions.PolarsError as exc:
+            invalid.append((position, str(exc).splitlines()[0]))
+    invalid.sort()
+    if not frames:
+        return {path: pl.Series(path, [], dtype=pl.String) for path in leaf_paths(tree)}, invalid
+    return {path: pl.concat([f[path] for f in frames]) for path in frames[0]}, invalid

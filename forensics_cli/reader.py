@@ -1,0 +1,106 @@
+"""Read one file into chunks of numbered lines, keeping provenance and counting damage."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from forensics_cli.decompress import DecompressedStream, UnsupportedCompression
+from forensics_cli.schema import REJECT_PREVIEW
+
+CHUNK_BYTES = 32 << 20  # decompressed bytes handed to the parser at a time
+MAX_LINE_BYTES = 4 << 20  # longer lines are rejected (and their bytes not kept)
+
+
+@dataclass
+class ReadState:
+    """What reading a file found, filled in while its chunks are consumed."""
+
+    lines: int = 0
+    bad_utf8_lines: int = 0
+    oversized: list[tuple[int, int, str]] = field(default_factory=list)  # (line, bytes, preview)
+    problem: str | None = None  # why the file could not be read whole
+    last_line_cut: bool = False  # the file does not end with a newline
+    sha256: str = ""
+    stored_bytes: int = 0
+
+
+@dataclass
+class LineChunk:
+    """Consecutive lines of one file: `frame` has (line, raw, nbytes); `payload` is their UTF-8 text,
+    newline-terminated, with `nbytes` bytes per line, so JSON readers can take it without a copy."""
+
+    frame: pl.DataFrame
+    payload: bytes
+
+
+def _to_chunk(block: bytes, first_line: int, state: ReadState) -> LineChunk:
+    """Numbered lines of a block of complete lines (the block ends with a newline)."""
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError:
+        text = block.decode("utf-8", errors="replace")
+        block = text.encode("utf-8")
+        bad_utf8 = True
+    else:
+        bad_utf8 = False
+    lines = pl.Series("raw", [text[:-1]]).str.split("\n").explode()
+    frame = pl.DataFrame({"raw": lines}).with_row_index("line", offset=first_line)
+    frame = frame.select(
+        pl.col("line").cast(pl.Int64),
+        pl.col("raw").str.strip_suffix("\r"),
+        (pl.col("raw").str.len_bytes() + 1).cast(pl.Int64).alias("nbytes"),
+    )
+    if bad_utf8:
+        state.bad_utf8_lines += int(frame["raw"].str.contains("\ufffd", literal=True).sum())
+    return LineChunk(frame, block)
+
+
+def read_line_chunks(path: str, compression: str, state: ReadState) -> Iterator[LineChunk]:
+    """Chunks of numbered lines of the file, CHUNK_BYTES at a time; damage is recorded in `state`."""
+    stream = DecompressedStream(path, compression)
+    buffer = bytearray()
+    next_line = 1
+    skipping_oversized = False  # inside a line longer than MAX_LINE_BYTES
+    try:
+        for block in stream:
+            if skipping_oversized:
+                cut = block.find(b"\n")
+                state.oversized[-1] = (state.oversized[-1][0], state.oversized[-1][1] + (
+                    len(block) if cut < 0 else cut), state.oversized[-1][2])
+                if cut < 0:
+                    continue
+                skipping_oversized = False
+                next_line += 1
+                block = block[cut + 1 :]
+            buffer += block
+            end = buffer.rfind(b"\n")
+            if end < 0 and len(buffer) > MAX_LINE_BYTES:
+                preview = bytes(buffer[:REJECT_PREVIEW]).decode("utf-8", errors="replace")
+                state.oversized.append((next_line, len(buffer), preview))
+                buffer.clear()
+                skipping_oversized = True
+                continue
+            if len(buffer) >= CHUNK_BYTES and end >= 0:
+                complete = bytes(buffer[: end + 1])
+                del buffer[: end + 1]
+                chunk = _to_chunk(complete, next_line, state)
+                next_line += chunk.frame.height
+                yield chunk
+    except UnsupportedCompression as exc:
+        state.problem = str(exc)
+    except OSError as exc:
+        state.problem = f"read error: {exc.strerror or exc}"
+    if skipping_oversized:
+        next_line += 1
+    if buffer:
+        if not buffer.endswith(b"\n"):
+            state.last_line_cut = True
+            buffer += b"\n"
+        chunk = _to_chunk(bytes(buffer), next_line, state)
+        next_line += chunk.frame.height
+        yield chunk
+    state.lines = next_line - 1
+    state.problem = state.problem or stream.problem
+    state.sha256 = stream.sha256
+    state.stored_bytes = stream.stored_bytes

@@ -1,0 +1,80 @@
+"""Progress, the ingest health summary on stderr, and the ingest table."""
+
+import contextlib
+import sys
+
+import polars as pl
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from forensics_cli.load import FileReport
+from forensics_cli.render.safe import terminal_safe
+from forensics_cli.render.tables import cell, frame_table, stderr_console
+
+STATUS_STYLES = {"ok": "green", "truncated": "bold red", "unreadable": "red", "empty": "dim",
+                 "not_a_log": "dim"}
+
+
+@contextlib.contextmanager
+def progress(total_hint: str, enabled: bool):
+    """A progress bar on stderr while files are read (only when stderr is a terminal)."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    bar = Progress(TextColumn("reading {task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=stderr_console(), transient=True)
+    with bar:
+        task = bar.add_task(total_hint, total=None)
+        yield lambda report: bar.update(task, advance=1, description=terminal_safe(report.file)[-50:])
+
+
+def health_summary(reports: list[FileReport]) -> list[str]:
+    """One line of totals, then one warning line per file that was not read whole."""
+    logs = [r for r in reports if r.status not in ("not_a_log", "empty")]
+    skipped = len(reports) - len(logs)
+    totals = (
+        f"{len(logs)} log files ({skipped} skipped), {sum(r.lines for r in reports):,} lines, "
+        f"{sum(r.parsed for r in reports):,} parsed, {sum(r.rejected for r in reports):,} rejected, "
+        f"{sum(r.status == 'truncated' for r in reports)} truncated"
+    )
+    lines = [totals]
+    for r in reports:
+        if r.status in ("truncated", "unreadable"):
+            lines.append(f"warning: {r.file}: {r.status}: {r.reason}")
+        elif r.rejected:
+            reasons = ", ".join(f"{n} {why}" for why, n in sorted(r.reject_reasons.items()))
+            lines.append(f"warning: {r.file}: {r.rejected} lines rejected ({reasons})")
+    return [terminal_safe(line) for line in lines]
+
+
+def print_summary(reports: list[FileReport], quiet: bool):
+    if quiet:
+        return
+    console = stderr_console()
+    for line in health_summary(reports):
+        console.print(line, style="yellow" if line.startswith("warning") else "dim")
+
+
+def ingest_table(report: pl.DataFrame) -> Table:
+    shown = report.with_columns(pl.col("sha256").str.slice(0, 12))
+    table = frame_table(
+        shown,
+        ["file", "service", "compression", "lines", "parsed", "rejected", "first_ts", "last_ts", "status",
+         "sha256", "reason"],
+        title="Ingest health (rotation order, oldest first)",
+        styler=lambda column, value: STATUS_STYLES.get(value) if column == "status" else None,
+    )
+    table.add_section()
+    table.add_row(
+        cell("total"), cell(f"{report['service'].n_unique()} services"), cell(""),
+        cell(f"{report['lines'].sum():,}"), cell(f"{report['parsed'].sum():,}"),
+        cell(f"{report['rejected'].sum():,}"), cell(report["first_ts"].min()), cell(report["last_ts"].max()),
+        cell(f"{(report['status'] != 'ok').sum()} not ok"), cell(""), cell(""), style="bold",
+    )
+    return table
+
+
+def rejects_table(rejects: pl.DataFrame, limit: int = 20) -> Table:
+    shown = rejects.head(limit).with_columns(pl.col("raw").str.slice(0, 80))
+    title = f"Rejected lines (first {min(limit, rejects.height)} of {rejects.height}; --rejects FILE for all)"
+    return frame_table(shown, ["file", "line", "reason", "detail", "raw"], title=title)

@@ -1,0 +1,38 @@
+"""Neutralize attacker-controlled log text before it reaches a terminal or a spreadsheet."""
+
+import re
+
+import polars as pl
+
+# C0 and C1 controls, DEL, bidi embeddings/overrides/isolates, zero-width and line separators
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNSAFE_POLARS = (
+    r"[\x00-\x1f\x7f-\x9f\x{200b}-\x{200f}\x{2028}\x{2029}\x{202a}-\x{202e}\x{2066}-\x{2069}\x{feff}]"
+)
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def terminal_safe(text: str) -> str:
+    """Control, escape and bidi characters shown as visible escapes (`\\x1b`, `\\u202e`)."""
+    return _UNSAFE.sub(lambda m: _escape(m.group()), text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def has_unsafe(column: pl.Expr) -> pl.Expr:
+    return column.str.contains(_UNSAFE_POLARS)
+
+
+def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with a single quote (OWASP advice)."""
+    text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(_FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text_columns
+    )

@@ -1,0 +1,97 @@
+"""Rich tables and console helpers shared by every command's table view."""
+
+import io
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from forensics_cli.render.safe import terminal_safe
+
+Styler = Callable[[str, object], str | None]  # (column, value) -> rich style or None
+
+
+def stdout_console(width: int | None = None) -> Console:
+    # soft_wrap off, markup off: nothing from the logs is ever parsed as markup
+    return Console(markup=False, emoji=False, highlight=False, width=width)
+
+
+def render_text(renderables: Iterable, to_file: bool = False) -> str:
+    """Render to a string: terminal width and colours on a terminal, plain 160 columns for a file."""
+    console = stdout_console(width=160 if to_file else None)
+    if to_file:
+        console = Console(markup=False, emoji=False, highlight=False, width=160, no_color=True,
+                          force_terminal=False, file=io.StringIO())
+    with console.capture() as capture:
+        for renderable in renderables:
+            console.print(renderable)
+    return capture.get()
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, markup=False, emoji=False, highlight=False)
+
+
+def cell(value: object, style: str | None = None) -> Text:
+    """A table cell: log text is escaped and wrapped in Text, so markup and escapes stay inert."""
+    if value is None:
+        return Text("")
+    if isinstance(value, datetime):
+        text = value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    elif isinstance(value, float):
+        text = f"{value:,.1f}"
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    else:
+        text = str(value)
+    return Text(terminal_safe(text), style=style or "")
+
+
+def frame_table(
+    frame: pl.DataFrame,
+    columns: Iterable[str] | None = None,
+    title: str | None = None,
+    styler: Styler | None = None,
+    row_style: Callable[[dict], str | None] | None = None,
+) -> Table:
+    """A rich Table of the frame's rows (only for result-sized frames: rows are materialized)."""
+    columns = list(columns or frame.columns)
+    table = Table(title=title, header_style="bold", show_lines=False, expand=False)
+    for name in columns:
+        justify = "right" if frame.schema[name].is_numeric() else "left"
+        table.add_column(name, justify=justify, overflow="fold")
+    for row in frame.select(columns).to_dicts():
+        table.add_row(
+            *(cell(row[name], styler(name, row[name]) if styler else None) for name in columns),
+            style=row_style(row) if row_style else None,
+        )
+    return table
+
+
+def status_style(status: object) -> str | None:
+    """Colour for an HTTP status: 2xx green, 3xx cyan, 4xx yellow (401/403 red), 5xx magenta."""
+    if not isinstance(status, int):
+        return None
+    if status in (401, 403):
+        return "bold red"
+    return {2: "green", 3: "cyan", 4: "yellow", 5: "magenta"}.get(status // 100)
+
+
+SEVERITY_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan",
+                   "info": "dim"}
+
+
+def severity_style(column: str, value: object) -> str | None:
+    return SEVERITY_STYLES.get(value) if column == "severity" else None
+
+
+def sparkline(counts: list[int]) -> str:
+    """Counts as a line of block characters (▁▂▃▄▅▆▇█)."""
+    blocks = "▁▂▃▄▅▆▇█"
+    top = max(counts) if counts else 0
+    if not top:
+        return ""
+    return "".join(blocks[min(len(blocks) - 1, (c * (len(blocks) - 1) + top - 1) // top)] for c in counts)

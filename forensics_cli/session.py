@@ -1,0 +1,73 @@
+"""What every command does before its analysis: load the events the user asked for."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+import polars as pl
+
+from forensics_cli.formats import load_field_map
+from forensics_cli.load import FileReport, LoadOptions, LoadResult, load
+from forensics_cli.timeparse import parse_user_time
+
+
+class InputError(Exception):
+    """Bad input the user can fix (exit code 2)."""
+
+
+def time_bounds(since: str | None, until: str | None, tz: str) -> tuple[datetime | None, datetime | None]:
+    try:
+        return (parse_user_time(since, tz) if since else None, parse_user_time(until, tz) if until else None)
+    except (ValueError, OverflowError) as exc:
+        raise InputError(f"cannot read the time {since if since else until!r}: {exc}") from exc
+
+
+def within(events: pl.DataFrame, since: datetime | None, until: datetime | None) -> pl.DataFrame:
+    """Events in [since, until); events without a timestamp are kept only when no bound is given."""
+    if since is None and until is None:
+        return events
+    keep = pl.lit(True)
+    if since is not None:
+        keep = keep & (pl.col("ts") >= since)
+    if until is not None:
+        keep = keep & (pl.col("ts") < until)
+    return events.filter(keep.fill_null(False))
+
+
+def load_events(
+    paths: list[str],
+    tz: str = "UTC",
+    field_map: str | None = None,
+    service: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    cache_dir: str | None = None,
+    use_cache: bool = True,
+    on_file: Callable[[FileReport], None] | None = None,
+) -> LoadResult:
+    """Load, then keep [since, until). Raises InputError for what the user must fix."""
+    try:
+        field_paths = load_field_map(field_map)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    _check_zone(tz)
+    low, high = time_bounds(since, until, tz)
+    options = LoadOptions(field_paths=field_paths, tz=tz, service=service, cache_dir=cache_dir,
+                          use_cache=use_cache)
+    try:
+        result = load(paths, options, on_file)
+    except FileNotFoundError as exc:
+        raise InputError(f"no such file or directory: {exc.args[0]}") from exc
+    if not any(r.status not in ("not_a_log", "unreadable", "empty") for r in result.reports):
+        searched = ", ".join(paths)
+        raise InputError(f"no log file found under {searched} ({len(result.reports)} files looked at)")
+    result.events = within(result.events, low, high)
+    return result
+
+
+def _check_zone(tz: str):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(f"unknown time zone {tz!r} (use an IANA name such as Europe/Berlin)") from exc

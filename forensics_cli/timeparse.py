@@ -1,0 +1,102 @@
+"""Vectorized timestamp parsing for every format the supported logs write, to UTC microseconds."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from dateutil import parser as dateutil_parser
+
+from forensics_cli.schema import TS_DTYPE
+
+_ISO_OFFSET = "%Y-%m-%dT%H:%M:%S%.f%:z"
+_ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
+_APACHE = "%d/%b/%Y:%H:%M:%S %z"
+MAX_DATEUTIL_VALUES = 10_000  # distinct odd timestamps handed to python-dateutil, per batch
+
+
+def _iso_normalized(text: pl.Expr) -> pl.Expr:
+    """'2026-11-18 10:23:45,123Z' -> '2026-11-18T10:23:45.123+00:00' (asctime, RFC 3339, +0000)."""
+    return (
+        text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", "${1}T")
+        .str.replace(r"(T\d{2}:\d{2}:\d{2}),(\d)", "${1}.${2}")
+        .str.replace(r"[Zz]$", "+00:00")
+        .str.replace(r"\s*([+-]\d{2})(\d{2})$", "${1}:${2}")
+        .str.replace(r"\s+([+-]\d{2}:\d{2})$", "${1}")
+    )
+
+
+def _from_epoch(text: pl.Expr) -> pl.Expr:
+    """Epoch seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude."""
+    number = text.cast(pl.Float64, strict=False)
+    integer = text.cast(pl.Int64, strict=False)
+    magnitude = number.abs()
+    micros = (
+        pl.when(magnitude < 1e11)
+        .then((number * 1e6).round(0).cast(pl.Int64))
+        .when(magnitude < 1e14)
+        .then(pl.coalesce(integer * 1000, (number * 1e3).round(0).cast(pl.Int64)))
+        .when(magnitude < 1e17)
+        .then(pl.coalesce(integer, number.round(0).cast(pl.Int64)))
+        .otherwise(pl.coalesce(integer // 1000, (number / 1e3).round(0).cast(pl.Int64)))
+    )
+    return pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC")
+
+
+def timestamp_exprs(text: pl.Expr, tz: str = "UTC") -> tuple[pl.Expr, pl.Expr]:
+    """(UTC timestamp, written in whole seconds) expressions for a String column of raw timestamps.
+
+    Naive timestamps are read in `tz`. Values no format matches come out null (see `fill_with_dateutil`).
+    """
+    text = text.str.strip_chars()
+    iso = _iso_normalized(text)
+    naive = iso.str.to_datetime(_ISO_NAIVE, strict=False, time_unit="us")
+    if tz != "UTC":
+        naive = naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+    else:
+        naive = naive.dt.replace_time_zone("UTC")
+    is_epoch = text.str.contains(r"^-?\d+(\.\d+)?$")
+    parsed = (
+        pl.when(is_epoch)
+        .then(_from_epoch(text))
+        .otherwise(
+            pl.coalesce(
+                iso.str.to_datetime(_ISO_OFFSET, strict=False, time_unit="us", time_zone="UTC"),
+                naive.dt.convert_time_zone("UTC"),
+                text.str.to_datetime(_APACHE, strict=False, time_unit="us", time_zone="UTC"),
+            )
+        )
+    ).cast(TS_DTYPE)
+    whole_seconds = (
+        pl.when(is_epoch)
+        .then(text.str.contains(r"^-?\d{9,10}$"))
+        .otherwise(text.str.contains(r"\d{2}:\d{2}:\d{2}[.,]\d").not_())
+    )
+    return parsed, whole_seconds.and_(text.is_not_null())
+
+
+def fill_with_dateutil(raw: pl.Series, parsed: pl.Series, tz: str = "UTC") -> pl.Series:
+    """Fill the timestamps Polars could not parse with python-dateutil (distinct values only)."""
+    missing = raw.is_not_null() & parsed.is_null()
+    if not missing.any():
+        return parsed
+    zone = ZoneInfo(tz)
+    lookup: dict[str, datetime | None] = {}
+    for value in raw.filter(missing).unique().head(MAX_DATEUTIL_VALUES).to_list():
+        try:
+            moment = dateutil_parser.parse(value)
+        except (ValueError, OverflowError, TypeError):
+            lookup[value] = None
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        lookup[value] = moment.astimezone(UTC)
+    filled = raw.replace_strict(lookup, default=None, return_dtype=TS_DTYPE)
+    return parsed.fill_null(filled)
+
+
+def parse_user_time(value: str, tz: str = "UTC") -> datetime:
+    """A --since/--until value: anything python-dateutil reads; without an offset it is in `tz`."""
+    moment = dateutil_parser.parse(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    return moment.astimezone(UTC)
