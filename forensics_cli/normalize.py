@@ -72,6 +72,8 @@ def normalize(
         .then(pl.lit("failure"))
         .alias("outcome"),
         fields["reason"].alias("reason"),
+        fields["action"].alias("action"),
+        fields["target"].alias("target"),
         level.replace(_BUNYAN_LEVELS).alias("level"),
         duration.alias("duration_ms"),
         fields["service"].alias("_service_field"),

@@ -88,10 +88,11 @@ def _flatten(frame: pl.DataFrame, tree: PathTree, prefix: str = "") -> dict[str,
         column = frame[key]
         name = f"{prefix}{key}"
         if isinstance(column.dtype, pl.Struct):
-            out.update(_flatten(column.struct.unnest(), node, name + "."))
+            for path, values in _flatten(column.struct.unnest(), node, name + ".").items():
+                _put(out, path, values)
             continue
         if node.leaf:
-            out[name] = column
+            _put(out, name, column)
         if node.children:
             is_object = column.str.starts_with("{").fill_null(False)
             if is_object.any():
@@ -99,11 +100,16 @@ def _flatten(frame: pl.DataFrame, tree: PathTree, prefix: str = "") -> dict[str,
                 decoded = _read(objects, _schema(node, None))
                 for path, values in _flatten(decoded, node, name + ".").items():
                     full = pl.Series(path, [None] * column.len(), dtype=pl.String)
-                    out[path] = full.scatter(is_object.arg_true(), values)
+                    _put(out, path, full.scatter(is_object.arg_true(), values))
             else:
                 for path in leaf_paths(node, name + "."):
-                    out[path] = pl.Series(path, [None] * column.len(), dtype=pl.String)
+                    _put(out, path, pl.Series(path, [None] * column.len(), dtype=pl.String))
     return out
+
+
+def _put(out: dict[str, pl.Series], path: str, values: pl.Series):
+    """Store a path's values; `a.b` nested and the literal key "a.b" share a name: the first non-null wins."""
+    out[path] = out[path].fill_null(values) if path in out else values.alias(path)
 
 
 def leaf_paths(node: PathTree, prefix: str = "") -> list[str]:

@@ -22,7 +22,9 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "user": pl.String,
     "user_agent": pl.String,
     "outcome": pl.String,  # "success", "failure" or null
-    "reason": pl.String,  # failure reason where the log gives one
+    "reason": pl.String,  # failure reason or detail text where the log gives one
+    "action": pl.String,  # audit action (role_change, create, delete ...)
+    "target": pl.String,  # what the action was done to (users/bob, namespaces/foo)
     "level": pl.String,  # lower-cased log level
     "duration_ms": pl.Float64,
     "raw": pl.String,  # the line as read (lenient UTF-8)

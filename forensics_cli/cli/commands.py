@@ -2,14 +2,17 @@
 
 import os
 import sys
+from datetime import timedelta
 
 import click
 
 from forensics_cli.analyses.ingest import all_read_whole, ingest_report
-from forensics_cli.cli.options import CommonArgs, common_options
+from forensics_cli.analyses.timeline import Selection, build_timeline, closest_request_ids, summarize
+from forensics_cli.cli.options import CommonArgs, Duration, common_options
 from forensics_cli.export import write_events
 from forensics_cli.render.machine import emit, format_for, serialize
-from forensics_cli.render.report import ingest_table, print_summary, progress, rejects_table
+from forensics_cli.render.report import ingest_table, print_hint, print_summary, progress, rejects_table
+from forensics_cli.render.views import timeline_view
 from forensics_cli.render.tables import render_text
 from forensics_cli.session import load_events
 
@@ -69,6 +72,55 @@ def ingest(common: CommonArgs, events_out, rejects_out):
     sys.exit(0 if all_read_whole(result.reports) else 1)
 
 
+@click.command()
+@common_options
+@click.option("--request-id", "request_ids", multiple=True, metavar="ID",
+              help="Events whose correlation ID is exactly ID (request_id, X-Request-Id, auditID, trace.id, "
+                   "traceparent trace-id). Repeatable.")
+@click.option("--ip", "ips", multiple=True, metavar="ADDR", help="Everything this client address did.")
+@click.option("--user", "users", multiple=True, metavar="NAME", help="Everything this account did.")
+@click.option("--grep", multiple=True, metavar="TEXT", help="Events whose raw line contains TEXT (literal).")
+@click.option("--context", type=Duration(), metavar="DURATION",
+              help="Add the same IPs' and users' events this long before and after, marked as context.")
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most N events (table default: 200).")
+@click.option("--raw", "show_raw", is_flag=True, help="Add the raw log line as a column.")
+def timeline(common: CommonArgs, request_ids, ips, users, grep, context, limit, show_raw):
+    """What one request (or address, or account) did, in time order, across services and files.
+
+    Ties are broken by the rotation order of the file, then the line. Exit 0 when events
+    matched, 1 when none did.
+    """
+    selection = Selection(list(request_ids), list(ips), list(users), list(grep))
+    if selection.is_empty():
+        raise click.UsageError("give at least one of --request-id, --ip, --user or --grep")
+    result = _load(common)
+    window = timedelta(seconds=context) if context else None
+    rows = build_timeline(result.events, selection, window, raw=show_raw)
+    fmt = format_for(common.output, common.fmt)
+    if limit is None and fmt == "table":
+        limit = 200
+    summary = summarize(rows, selection)
+    machine_rows = rows.head(limit) if limit else rows
+    _output(common, result, machine_rows, lambda: timeline_view(rows, summary, limit))
+    print_summary(result.reports, common.quiet)
+    if rows.height == 0:
+        _no_match_hint(result, selection, common.quiet)
+        sys.exit(1)
+    sys.exit(0)
+
+
+def _no_match_hint(result, selection: Selection, quiet: bool):
+    if quiet:
+        return
+    searched = sum(r.status not in ("not_a_log", "empty") for r in result.reports)
+    hint = f"no event matched in {searched} log files"
+    if selection.request_ids:
+        close = closest_request_ids(result.events, selection.request_ids)
+        if close:
+            hint += "; request IDs with the same prefix: " + ", ".join(close)
+    print_hint(hint)
+
+
 def register(group: click.Group):
-    for command in (ingest,):
+    for command in (ingest, timeline):
         group.add_command(command)

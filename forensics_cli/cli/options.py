@@ -45,8 +45,8 @@ def common_options(command):
                   help="table (default), csv, json or jsonl. Default: from the -o extension, else table.")
     @click.option("-o", "--output", type=click.Path(dir_okay=False),
                   help="Write the result to FILE (atomically; never over an input file).")
-    @click.option("--since", metavar="TIME", help="Keep events at or after TIME (UTC unless it has an offset).",
-                  )
+    @click.option("--since", metavar="TIME",
+                  help="Keep events at or after TIME (UTC unless it has an offset).")
     @click.option("--until", metavar="TIME", help="Keep events before TIME.")
     @click.option("--tz", default="UTC", show_default=True, metavar="ZONE",
                   help="Time zone of timestamps written without an offset in the logs.")

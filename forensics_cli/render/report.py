@@ -78,3 +78,7 @@ def rejects_table(rejects: pl.DataFrame, limit: int = 20) -> Table:
     shown = rejects.head(limit).with_columns(pl.col("raw").str.slice(0, 80))
     title = f"Rejected lines (first {min(limit, rejects.height)} of {rejects.height}; --rejects FILE for all)"
     return frame_table(shown, ["file", "line", "reason", "detail", "raw"], title=title)
+
+
+def print_hint(text: str):
+    stderr_console().print(terminal_safe(text), style="yellow")

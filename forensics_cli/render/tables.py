@@ -63,7 +63,7 @@ def frame_table(
     for name in columns:
         justify = "right" if frame.schema[name].is_numeric() else "left"
         table.add_column(name, justify=justify, overflow="fold")
-    for row in frame.select(columns).to_dicts():
+    for row in frame.to_dicts():
         table.add_row(
             *(cell(row[name], styler(name, row[name]) if styler else None) for name in columns),
             style=row_style(row) if row_style else None,

@@ -1,0 +1,53 @@
+"""Table views of the analysis commands (header panels, coloured rows, strips)."""
+
+import polars as pl
+from rich.panel import Panel
+from rich.text import Text
+
+from forensics_cli.render.tables import cell, frame_table, status_style
+
+
+def _line(label: str, value: object) -> Text:
+    text = Text(f"{label:<14}", style="bold")
+    text.append_text(cell(value))
+    return text
+
+
+def timeline_view(timeline: pl.DataFrame, summary: dict, limit: int | None):
+    """Header panel, then the events: status codes coloured, auth failures red, context rows dim."""
+    selection = summary["selection"]
+    asked = [f"request {r}" for r in selection.request_ids] + [f"ip {i}" for i in selection.ips] + [
+        f"user {u}" for u in selection.users] + [f"grep {g!r}" for g in selection.grep]
+    duration = summary["duration_ms"]
+    lines = [
+        _line("selected", ", ".join(asked)),
+        _line("events", f"{summary['events']} (+{summary['context_events']} context)"),
+        _line("first seen", summary["first_seen"]),
+        _line("last seen", summary["last_seen"]),
+        _line("duration", f"{duration:,.1f} ms" if duration is not None else ""),
+        _line("services", ", ".join(summary["services"])),
+        _line("final status", summary["final_status"]),
+        _line("users", ", ".join(summary["users"])),
+        _line("ips", ", ".join(summary["ips"])),
+    ]
+    if summary["auth_failures"]:
+        lines.append(Text(f"{'auth failures':<14}{summary['auth_failures']}", style="bold red"))
+    yield Panel(Text("\n").join(lines), title="timeline", expand=False)
+    shown = timeline if limit is None else timeline.head(limit)
+
+    def styler(column, value):
+        return status_style(value) if column == "status" else None
+
+    def row_style(row):
+        if row["role"] == "context":
+            return "dim"
+        if (row["detail"] or "").startswith("auth failure"):
+            return "red"
+        return None
+
+    columns = [c for c in timeline.columns if c not in ("role",)]
+    yield frame_table(shown, columns, styler=styler, row_style=row_style)
+    if limit is not None and timeline.height > limit:
+        yield Text(f"… {timeline.height - limit} more events (raise --limit, or use --format csv)",
+                   style="yellow")
+
