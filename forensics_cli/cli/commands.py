@@ -7,12 +7,14 @@ from datetime import timedelta
 import click
 
 from forensics_cli.analyses.ingest import all_read_whole, ingest_report
+from forensics_cli.analyses.auth import DEFAULT_LOGIN_PATHS
+from forensics_cli.analyses.bruteforce import Thresholds, detect
 from forensics_cli.analyses.timeline import Selection, build_timeline, closest_request_ids, summarize
 from forensics_cli.cli.options import CommonArgs, Duration, common_options
 from forensics_cli.export import write_events
 from forensics_cli.render.machine import emit, format_for, serialize
 from forensics_cli.render.report import ingest_table, print_hint, print_summary, progress, rejects_table
-from forensics_cli.render.views import timeline_view
+from forensics_cli.render.views import bruteforce_view, timeline_view
 from forensics_cli.render.tables import render_text
 from forensics_cli.session import load_events
 
@@ -121,6 +123,37 @@ def _no_match_hint(result, selection: Selection, quiet: bool):
     print_hint(hint)
 
 
+@click.command()
+@common_options
+@click.option("--window", type=Duration(), default="2m", show_default=True,
+              help="Sliding window over event time (90s, 2m, 1h).")
+@click.option("--threshold", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Failures in one window that make brute force (one source, or one account).")
+@click.option("--min-users", type=click.IntRange(min=2), default=10, show_default=True,
+              help="Distinct accounts from one source in one window that make password spraying.")
+@click.option("--min-sources", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Distinct sources against one account in one window that make distributed brute force.")
+@click.option("--grace", type=Duration(), default="10m", show_default=True,
+              help="A success this long after an episode still counts as the attacker getting in.")
+@click.option("--by", type=click.Choice(["ip", "user"]), help="Only pivot on the source (ip) or the account.")
+@click.option("--login-path", "login_paths", multiple=True, metavar="GLOB",
+              help="A path whose 2xx answers are successful logins (e.g. '/api/v2/auth/*'); repeatable, "
+                   "added to the defaults.")
+def bruteforce(common: CommonArgs, window, threshold, min_users, min_sources, grace, by, login_paths):
+    """Auth-failure bursts: brute force, password spraying, distributed brute force, credential stuffing.
+
+    Each episode says whether a success followed (succeeded=true, severity critical) and which
+    timeline command shows what that session did next. Exit 1 when any episode is reported.
+    """
+    result = _load(common)
+    thresholds = Thresholds(window_s=window, threshold=threshold, min_users=min_users,
+                            min_sources=min_sources, grace_s=grace, by=by)
+    episodes = detect(result.events, thresholds, DEFAULT_LOGIN_PATHS + list(login_paths))
+    _output(common, result, episodes.drop("histogram"), lambda: bruteforce_view(episodes))
+    print_summary(result.reports, common.quiet)
+    sys.exit(1 if episodes.height else 0)
+
+
 def register(group: click.Group):
-    for command in (ingest, timeline):
+    for command in (ingest, timeline, bruteforce):
         group.add_command(command)

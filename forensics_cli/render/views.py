@@ -4,7 +4,7 @@ import polars as pl
 from rich.panel import Panel
 from rich.text import Text
 
-from forensics_cli.render.tables import cell, frame_table, status_style
+from forensics_cli.render.tables import cell, frame_table, severity_style, sparkline, status_style
 
 
 def _line(label: str, value: object) -> Text:
@@ -51,3 +51,35 @@ def timeline_view(timeline: pl.DataFrame, summary: dict, limit: int | None):
         yield Text(f"… {timeline.height - limit} more events (raise --limit, or use --format csv)",
                    style="yellow")
 
+
+
+def _top_with_count(column: str, count: str) -> pl.Expr:
+    values = pl.col(column).str.split(";")
+    more = pl.col(count) - values.list.len().clip(upper_bound=3)
+    return (values.list.head(3).list.join(" ")
+            + pl.when(more > 0).then(pl.format(" (+{})", more)).otherwise(pl.lit(""))).alias(column)
+
+
+def bruteforce_view(episodes: pl.DataFrame):
+    """One row per episode with a sparkline of failures over its span; then what to run next."""
+    shown = episodes.with_columns(
+        pl.Series("shape", [sparkline(list(h)) for h in episodes["histogram"].to_list()], dtype=pl.String),
+        _top_with_count("ips", "distinct_ips"),
+        _top_with_count("users", "distinct_users"),
+        (pl.col("last_seen") - pl.col("first_seen")).dt.total_seconds().alias("seconds"),
+        pl.format("{}:{}", "file", "line").alias("evidence"),
+    )
+    columns = ["severity", "kind", "first_seen", "seconds", "failures", "shape", "ips", "users",
+               "first_success", "evidence"]
+    yield frame_table(shown, columns, title="Authentication attack episodes", styler=severity_style,
+                      row_style=lambda row: "bold" if row["succeeded"] else None)
+    kinds = episodes.group_by("kind").len().sort("kind")
+    compromised = episodes.filter(pl.col("succeeded"))["users"].str.split(";").explode().drop_nulls()
+    text = ", ".join(f"{k} {n}" for k, n in kinds.iter_rows()) or "no episodes"
+    summary = Text(f"{episodes.height} episodes ({text})")
+    if compromised.len():
+        summary.append(" — possibly compromised: ", style="bold red")
+        summary.append_text(cell(", ".join(sorted(set(compromised.to_list()))), "bold red"))
+    yield summary
+    for detail in episodes.filter(pl.col("succeeded"))["detail"].to_list():
+        yield cell(detail, "red")
