@@ -149,11 +149,19 @@ def _candidate(path: Path, root: Path) -> Candidate:
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        return Candidate(name, str(path.parent / base), order, service, "none", "unreadable",
-                         exc.strerror or str(exc))
+        return Candidate(
+            name, str(path.parent / base), order, service, "none", "unreadable", exc.strerror or str(exc)
+        )
     if not stat.S_ISREG(mode):
-        return Candidate(name, str(path.parent / base), order, service, "none", "not_a_log",
-                         "not a regular file (FIFO, socket or device)")
+        return Candidate(
+            name,
+            str(path.parent / base),
+            order,
+            service,
+            "none",
+            "not_a_log",
+            "not a regular file (FIFO, socket or device)",
+        )
     compression, skip, reason = sniff(name)
     return Candidate(name, str(path.parent / base), order, service, compression, skip, reason)
 

@@ -114,7 +114,10 @@ def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, option
     )
     events = normalize(decoded, options.field_paths, base, options.tz)
     rejects = rejects.select(
-        pl.lit(candidate.path).alias("file"), "line", "reason", "detail",
+        pl.lit(candidate.path).alias("file"),
+        "line",
+        "reason",
+        "detail",
         pl.col("raw").str.slice(0, REJECT_PREVIEW),
     )
     return events, rejects
@@ -137,11 +140,18 @@ def read_candidate(candidate: Candidate, rank: int, options: LoadOptions) -> tup
     except OSError as exc:  # vanished or became unreadable between discovery and reading
         state.problem = exc.strerror or str(exc)
     for line, size, preview in state.oversized:
-        reject_parts.append(pl.DataFrame(
-            {"file": [candidate.path], "line": [line], "reason": ["too_long"],
-             "detail": [f"{size} bytes or more"], "raw": [preview]},
-            schema=REJECT_SCHEMA,
-        ))
+        reject_parts.append(
+            pl.DataFrame(
+                {
+                    "file": [candidate.path],
+                    "line": [line],
+                    "reason": ["too_long"],
+                    "detail": [f"{size} bytes or more"],
+                    "raw": [preview],
+                },
+                schema=REJECT_SCHEMA,
+            )
+        )
     events = pl.concat(event_parts) if event_parts else empty_events()
     rejects = pl.concat(reject_parts).sort("line") if reject_parts else pl.DataFrame(schema=REJECT_SCHEMA)
     _fill_report(report, state, events, rejects)

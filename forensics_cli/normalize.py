@@ -13,11 +13,7 @@ _TRACEPARENT = r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$"
 
 def _first_present(decoded: dict[str, pl.Series], paths: list[str]) -> pl.Expr:
     """The first non-empty value among the paths, as a String expression."""
-    exprs = [
-        pl.col(path).str.strip_chars().replace("", None)
-        for path in paths
-        if path in decoded
-    ]
+    exprs = [pl.col(path).str.strip_chars().replace("", None) for path in paths if path in decoded]
     if not exprs:
         return pl.lit(None, dtype=pl.String)
     return pl.coalesce(exprs) if len(exprs) > 1 else exprs[0]

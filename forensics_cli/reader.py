@@ -66,8 +66,11 @@ def read_line_chunks(path: str, compression: str, state: ReadState) -> Iterator[
         for block in stream:
             if skipping_oversized:
                 cut = block.find(b"\n")
-                state.oversized[-1] = (state.oversized[-1][0], state.oversized[-1][1] + (
-                    len(block) if cut < 0 else cut), state.oversized[-1][2])
+                state.oversized[-1] = (
+                    state.oversized[-1][0],
+                    state.oversized[-1][1] + (len(block) if cut < 0 else cut),
+                    state.oversized[-1][2],
+                )
                 if cut < 0:
                     continue
                 skipping_oversized = False

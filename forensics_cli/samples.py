@@ -1,7 +1,7 @@
 """Generate realistic multi-service API logs with planted incidents (docs/samples.md lists them).
 
-    python -m forensics_cli.samples OUT_DIR                   # the committed sample_logs/ set
-    python -m forensics_cli.samples OUT_DIR --size 1GB         # a benchmark corpus
+python -m forensics_cli.samples OUT_DIR                   # the committed sample_logs/ set
+python -m forensics_cli.samples OUT_DIR --size 1GB         # a benchmark corpus
 """
 
 import argparse
@@ -74,38 +74,101 @@ def _gateway(w: Writer, when, rid, ip, method, path, status, agent, ms, extra=No
 
 
 def _app(w: Writer, when, level, message):
-    w.add("app", when, json.dumps({"time": _asctime(when), "level": level, "name": "app.security",
-                                   "message": message}))
+    w.add(
+        "app",
+        when,
+        json.dumps({"time": _asctime(when), "level": level, "name": "app.security", "message": message}),
+    )
 
 
-def _request(w: Writer, rng: random.Random, when, ip, user, method, path, status, rid=None,
-             query="", auth=None, agent=None):
+def _request(
+    w: Writer,
+    rng: random.Random,
+    when,
+    ip,
+    user,
+    method,
+    path,
+    status,
+    rid=None,
+    query="",
+    auth=None,
+    agent=None,
+):
     """One API request as the gateway and the app both log it."""
     rid = rid or str(uuid.UUID(int=rng.getrandbits(128)))
     agent = agent or rng.choice(AGENTS)
     ms = rng.uniform(3, 120)
     app_start = when + timedelta(milliseconds=rng.uniform(0.5, 2))
-    _app(w, app_start, "INFO", {"event_type": "request_started", "request_id": rid, "method": method,
-                                "path": path, "query": query, "ip": ip, "user_agent": agent,
-                                "user_id": user})
+    _app(
+        w,
+        app_start,
+        "INFO",
+        {
+            "event_type": "request_started",
+            "request_id": rid,
+            "method": method,
+            "path": path,
+            "query": query,
+            "ip": ip,
+            "user_agent": agent,
+            "user_id": user,
+        },
+    )
     if auth is not None:
         ok, reason = auth
-        _app(w, app_start + timedelta(milliseconds=ms / 2), "INFO" if ok else "WARNING",
-             {"event_type": "authentication", "request_id": rid, "success": ok, "user_id": user,
-              "ip": ip, "reason": reason})
+        _app(
+            w,
+            app_start + timedelta(milliseconds=ms / 2),
+            "INFO" if ok else "WARNING",
+            {
+                "event_type": "authentication",
+                "request_id": rid,
+                "success": ok,
+                "user_id": user,
+                "ip": ip,
+                "reason": reason,
+            },
+        )
     end = app_start + timedelta(milliseconds=ms)
-    _app(w, end, "INFO", {"event_type": "request_finished", "request_id": rid, "method": method,
-                          "path": path, "status": status, "duration_ms": round(ms, 2), "ip": ip,
-                          "user_id": user})
+    _app(
+        w,
+        end,
+        "INFO",
+        {
+            "event_type": "request_finished",
+            "request_id": rid,
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(ms, 2),
+            "ip": ip,
+            "user_id": user,
+        },
+    )
     uri = path + (f"?{query}" if query else "")
     _gateway(w, end + timedelta(milliseconds=0.4), rid, ip, method, uri, status, agent, ms + 1)
     return rid
 
 
 def _audit(w: Writer, when, rid, actor, action, target, detail):
-    w.add("worker", when, json.dumps({"event": "audit_event", "timestamp": _iso_ms(when), "level": "info",
-                                      "request_id": rid, "actor": actor, "action": action,
-                                      "target": target, "detail": detail, "user": actor}))
+    w.add(
+        "worker",
+        when,
+        json.dumps(
+            {
+                "event": "audit_event",
+                "timestamp": _iso_ms(when),
+                "level": "info",
+                "request_id": rid,
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "detail": detail,
+                "user": actor,
+            }
+        ),
+    )
 
 
 def _background(w: Writer, rng: random.Random, start: datetime, end: datetime, rate_per_s: float):
@@ -124,11 +187,29 @@ def _background(w: Writer, rng: random.Random, start: datetime, end: datetime, r
         user = rng.choice(USERS[:-1])
         if rng.random() < 0.04:
             typo = rng.random() < 0.08
-            _request(w, rng, when, ip, user, "POST", "/api/login", 401 if typo else 200,
-                     auth=(not typo, "invalid_password" if typo else None))
+            _request(
+                w,
+                rng,
+                when,
+                ip,
+                user,
+                "POST",
+                "/api/login",
+                401 if typo else 200,
+                auth=(not typo, "invalid_password" if typo else None),
+            )
             if typo:
-                _request(w, rng, when + timedelta(seconds=6), ip, user, "POST", "/api/login", 200,
-                         auth=(True, None))
+                _request(
+                    w,
+                    rng,
+                    when + timedelta(seconds=6),
+                    ip,
+                    user,
+                    "POST",
+                    "/api/login",
+                    200,
+                    auth=(True, None),
+                )
             continue
         path = rng.choice(PATHS).replace("{id}", str(rng.randint(1, 99999)))
         status = rng.choices([200, 201, 304, 401, 404, 500], [80, 5, 5, 3, 5, 1])[0]
@@ -138,35 +219,118 @@ def _background(w: Writer, rng: random.Random, start: datetime, end: datetime, r
         # the gateway keeps logging during the planted gap: the app's silence is the signal
     for minute in range(GAP_MINUTES):
         moment = GAP_START + timedelta(minutes=minute, seconds=7)
-        _gateway(w, moment, str(uuid.UUID(int=rng.getrandbits(128))), "192.0.2.10", "GET", "/api/products",
-                 200, AGENTS[0], 20)
+        _gateway(
+            w,
+            moment,
+            str(uuid.UUID(int=rng.getrandbits(128))),
+            "192.0.2.10",
+            "GET",
+            "/api/products",
+            200,
+            AGENTS[0],
+            20,
+        )
 
 
 def _incidents(w: Writer, rng: random.Random):
     # brute force on admin from one address, then success and a privilege change
     for n in range(40):
-        _request(w, rng, BRUTE_START + timedelta(seconds=3 * n), BRUTE_IP, BRUTE_USER, "POST", "/api/login",
-                 401, auth=(False, "invalid_password"), agent="python-requests/2.31.0")
+        _request(
+            w,
+            rng,
+            BRUTE_START + timedelta(seconds=3 * n),
+            BRUTE_IP,
+            BRUTE_USER,
+            "POST",
+            "/api/login",
+            401,
+            auth=(False, "invalid_password"),
+            agent="python-requests/2.31.0",
+        )
     success = BRUTE_START + timedelta(seconds=125)
-    _request(w, rng, success, BRUTE_IP, BRUTE_USER, "POST", "/api/login", 200, rid=COMPROMISE_REQUEST,
-             auth=(True, None), agent="python-requests/2.31.0")
-    _audit(w, success + timedelta(milliseconds=80), COMPROMISE_REQUEST, BRUTE_USER, "role_change",
-           "users/bob", "role=admin")
-    _request(w, rng, success + timedelta(seconds=20), BRUTE_IP, BRUTE_USER, "GET", "/api/users/export", 200,
-             agent="python-requests/2.31.0")
+    _request(
+        w,
+        rng,
+        success,
+        BRUTE_IP,
+        BRUTE_USER,
+        "POST",
+        "/api/login",
+        200,
+        rid=COMPROMISE_REQUEST,
+        auth=(True, None),
+        agent="python-requests/2.31.0",
+    )
+    _audit(
+        w,
+        success + timedelta(milliseconds=80),
+        COMPROMISE_REQUEST,
+        BRUTE_USER,
+        "role_change",
+        "users/bob",
+        "role=admin",
+    )
+    _request(
+        w,
+        rng,
+        success + timedelta(seconds=20),
+        BRUTE_IP,
+        BRUTE_USER,
+        "GET",
+        "/api/users/export",
+        200,
+        agent="python-requests/2.31.0",
+    )
     # password spray: one address, many accounts, one try each
     for n, user in enumerate(USERS[:30]):
-        _request(w, rng, SPRAY_START + timedelta(seconds=4 * n), SPRAY_IP, user, "POST", "/api/login", 401,
-                 auth=(False, "invalid_password"), agent="curl/8.5.0")
+        _request(
+            w,
+            rng,
+            SPRAY_START + timedelta(seconds=4 * n),
+            SPRAY_IP,
+            user,
+            "POST",
+            "/api/login",
+            401,
+            auth=(False, "invalid_password"),
+            agent="curl/8.5.0",
+        )
     # leaked secrets
     leak_time = START + timedelta(days=3, hours=9, minutes=30)
-    _request(w, rng, leak_time, "192.0.2.44", "carol", "GET", "/api/orders",
-             200, query=f"access_token={LEAKED_GITHUB_TOKEN}&page=2")
-    _request(w, rng, leak_time + timedelta(minutes=5), "192.0.2.45", "dave", "POST", "/api/login", 200,
-             query=f"username=dave&password={LEAKED_PASSWORD.replace('!', '%21')}", auth=(True, None))
-    _app(w, leak_time + timedelta(minutes=9), "INFO",
-         {"event_type": "payment", "request_id": "req-card-0001", "user_id": "erin",
-          "body": {"card_number": LEAKED_CARD, "cvv": "123", "amount": 42}})
+    _request(
+        w,
+        rng,
+        leak_time,
+        "192.0.2.44",
+        "carol",
+        "GET",
+        "/api/orders",
+        200,
+        query=f"access_token={LEAKED_GITHUB_TOKEN}&page=2",
+    )
+    _request(
+        w,
+        rng,
+        leak_time + timedelta(minutes=5),
+        "192.0.2.45",
+        "dave",
+        "POST",
+        "/api/login",
+        200,
+        query=f"username=dave&password={LEAKED_PASSWORD.replace('!', '%21')}",
+        auth=(True, None),
+    )
+    _app(
+        w,
+        leak_time + timedelta(minutes=9),
+        "INFO",
+        {
+            "event_type": "payment",
+            "request_id": "req-card-0001",
+            "user_id": "erin",
+            "body": {"card_number": LEAKED_CARD, "cvv": "123", "amount": 42},
+        },
+    )
 
 
 def _traceback(when: datetime) -> list[str]:
@@ -174,8 +338,7 @@ def _traceback(when: datetime) -> list[str]:
         "Traceback (most recent call last):",
         '  File "/srv/app/storage.py", line 88, in upload',
         "    client = boto3.client('s3', aws_access_key_id='" + LEAKED_AWS_KEY + "')",
-        "botocore.exceptions.ClientError: An error occurred (AccessDenied) at "
-        + when.strftime("%H:%M:%S"),
+        "botocore.exceptions.ClientError: An error occurred (AccessDenied) at " + when.strftime("%H:%M:%S"),
     ]
 
 
@@ -203,8 +366,12 @@ def write_corpus(out: Path, writer: Writer, rng: random.Random, damage: bool = T
     for index, rows in enumerate(days):
         stamp = rows[0][0].strftime("%Y%m%d")
         last = index == len(days) - 1
-        _write_rotated(out / "gateway", "access.log" if last else f"access.log-{stamp}",
-                       [r for _, r in rows], compress=not last)
+        _write_rotated(
+            out / "gateway",
+            "access.log" if last else f"access.log-{stamp}",
+            [r for _, r in rows],
+            compress=not last,
+        )
     # app: numbered rotation (api-audit.log.N[.gz], higher N older); one rotation is missing
     days = _split_days(writer.lines.get("app", []))
     for index, rows in enumerate(days):

@@ -51,8 +51,9 @@ def load_events(
         raise InputError(str(exc)) from exc
     _check_zone(tz)
     low, high = time_bounds(since, until, tz)
-    options = LoadOptions(field_paths=field_paths, tz=tz, service=service, cache_dir=cache_dir,
-                          use_cache=use_cache)
+    options = LoadOptions(
+        field_paths=field_paths, tz=tz, service=service, cache_dir=cache_dir, use_cache=use_cache
+    )
     try:
         result = load(paths, options, on_file)
     except FileNotFoundError as exc:

@@ -5,8 +5,18 @@ import re
 import polars as pl
 
 # 2xx on one of these paths is a successful login; add more with --login-path
-DEFAULT_LOGIN_PATHS = ["*/login", "*/signin", "*/sign_in", "*/sign-in", "*/auth", "*/authenticate",
-                       "*/oauth/token", "*/token", "*/session", "*/sessions"]
+DEFAULT_LOGIN_PATHS = [
+    "*/login",
+    "*/signin",
+    "*/sign_in",
+    "*/sign-in",
+    "*/auth",
+    "*/authenticate",
+    "*/oauth/token",
+    "*/token",
+    "*/session",
+    "*/sessions",
+]
 _AUTH_EVENT = r"(?i)auth|login|log_in|signin|sign_in|sign-in|credential|password"
 
 
@@ -31,8 +41,9 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
     """
     on_login_path = login_path_expr(login_paths or DEFAULT_LOGIN_PATHS)
     auth_event = pl.col("event").str.contains(_AUTH_EVENT).fill_null(False) | on_login_path
-    failed = ((pl.col("outcome") == "failure") & auth_event).fill_null(False) | (pl.col("status") == 401).fill_null(
-        False)
+    failed = ((pl.col("outcome") == "failure") & auth_event).fill_null(False) | (
+        pl.col("status") == 401
+    ).fill_null(False)
     succeeded = ((pl.col("outcome") == "success") & auth_event).fill_null(False) | (
         on_login_path & pl.col("status").is_between(200, 299).fill_null(False)
     )
@@ -44,7 +55,9 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
             # explicit auth events say more (user, reason) than the gateway's status line
             pl.col("outcome").is_not_null().alias("_explicit"),
         )
-        .select("ts", "ip", "user", "failed", "_explicit", "request_id", "file", "line", "file_rank", "reason")
+        .select(
+            "ts", "ip", "user", "failed", "_explicit", "request_id", "file", "line", "file_rank", "reason"
+        )
     )
     with_id = attempts.filter(pl.col("request_id").is_not_null())
     merged = (

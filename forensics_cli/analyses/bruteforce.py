@@ -12,8 +12,23 @@ import polars as pl
 
 from forensics_cli.schema import TS_DTYPE
 
-BRUTEFORCE_COLUMNS = ["kind", "severity", "first_seen", "last_seen", "failures", "successes", "distinct_ips",
-                      "distinct_users", "ips", "users", "succeeded", "first_success", "file", "line", "detail"]
+BRUTEFORCE_COLUMNS = [
+    "kind",
+    "severity",
+    "first_seen",
+    "last_seen",
+    "failures",
+    "successes",
+    "distinct_ips",
+    "distinct_users",
+    "ips",
+    "users",
+    "succeeded",
+    "first_success",
+    "file",
+    "line",
+    "detail",
+]
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 MAX_LISTED = 20
 HISTOGRAM_BINS = 16
@@ -71,16 +86,20 @@ def _counts(column: str) -> pl.Expr:
 def _top(column: str) -> pl.Expr:
     """The most active values, ';'-separated: by count, then by value for a deterministic order."""
     element = pl.element()
-    ordered = element.sort_by(element.struct.field("count"), element.struct.field(column),
-                              descending=[True, False])
+    ordered = element.sort_by(
+        element.struct.field("count"), element.struct.field(column), descending=[True, False]
+    )
     return (
-        pl.col(f"_{column}_counts").list.eval(ordered.struct.field(column).head(MAX_LISTED))
-        .list.join(";").alias(column + "s")
+        pl.col(f"_{column}_counts")
+        .list.eval(ordered.struct.field(column).head(MAX_LISTED))
+        .list.join(";")
+        .alias(column + "s")
     )
 
 
-def _episodes(attempts: pl.DataFrame, intervals: pl.DataFrame, key: str | None, kind: str | pl.Expr
-              ) -> pl.DataFrame:
+def _episodes(
+    attempts: pl.DataFrame, intervals: pl.DataFrame, key: str | None, kind: str | pl.Expr
+) -> pl.DataFrame:
     """Aggregate the failures inside each interval into one episode row."""
     failures = attempts.filter(pl.col("failed"))
     ids = intervals.with_row_index("_episode")
@@ -89,49 +108,65 @@ def _episodes(attempts: pl.DataFrame, intervals: pl.DataFrame, key: str | None, 
     else:
         joined = failures.join(ids.drop("_all", strict=False), how="cross")
     inside = joined.filter(pl.col("ts").is_between(pl.col("start"), pl.col("end")))
-    grouped = inside.sort(["ts", "file_rank", "line"]).group_by("_episode", maintain_order=True).agg(
-        pl.col("ts").min().alias("first_seen"),
-        pl.col("ts").max().alias("last_seen"),
-        pl.len().alias("failures"),
-        pl.col("ip").n_unique().alias("distinct_ips"),
-        pl.col("user").n_unique().alias("distinct_users"),
-        _counts("ip"),
-        _counts("user"),
-        pl.col("file").first(),
-        pl.col("line").first(),
-        pl.col("ts").alias("_times"),
-        pl.col("ip").drop_nulls().unique().alias("_ip_set"),
-        pl.col("user").drop_nulls().unique().alias("_user_set"),
+    grouped = (
+        inside.sort(["ts", "file_rank", "line"])
+        .group_by("_episode", maintain_order=True)
+        .agg(
+            pl.col("ts").min().alias("first_seen"),
+            pl.col("ts").max().alias("last_seen"),
+            pl.len().alias("failures"),
+            pl.col("ip").n_unique().alias("distinct_ips"),
+            pl.col("user").n_unique().alias("distinct_users"),
+            _counts("ip"),
+            _counts("user"),
+            pl.col("file").first(),
+            pl.col("line").first(),
+            pl.col("ts").alias("_times"),
+            pl.col("ip").drop_nulls().unique().alias("_ip_set"),
+            pl.col("user").drop_nulls().unique().alias("_user_set"),
+        )
     )
     grouped = grouped.with_columns(_top("ip"), _top("user"))
-    return grouped.with_columns(kind.alias("kind") if isinstance(kind, pl.Expr) else pl.lit(kind).alias("kind"))
+    return grouped.with_columns(
+        kind.alias("kind") if isinstance(kind, pl.Expr) else pl.lit(kind).alias("kind")
+    )
 
 
 def _successes(episodes: pl.DataFrame, attempts: pl.DataFrame, grace_s: float) -> pl.DataFrame:
-    """successes, succeeded and first_success of each episode: a success from an attacking source, or (for
-    attacks on a few accounts) for an attacked account, from the first failure until `grace` after the last."""
+    """successes and first_success of each episode: a success from an attacking source, or (for attacks
+    on a few accounts) for an attacked account, from the first failure until `grace` after the last."""
     wins = attempts.filter(~pl.col("failed")).select("ts", "ip", "user")
     if episodes.is_empty():
-        return episodes.with_columns(pl.lit(0, pl.UInt32).alias("successes"),
-                                     pl.lit(None, TS_DTYPE).alias("first_success"))
+        return episodes.with_columns(
+            pl.lit(0, pl.UInt32).alias("successes"), pl.lit(None, TS_DTYPE).alias("first_success")
+        )
     few_accounts = pl.col("kind").is_in(["brute_force", "distributed_brute_force"])
     matched = (
         episodes.select("_episode", "kind", "first_seen", "last_seen", "_ip_set", "_user_set")
         .join(wins, how="cross")
-        .filter(pl.col("ts").is_between(pl.col("first_seen"),
-                                        pl.col("last_seen") + timedelta(seconds=grace_s)))
-        .filter(pl.col("_ip_set").list.contains(pl.col("ip")).fill_null(False)
-                | (few_accounts & pl.col("_user_set").list.contains(pl.col("user")).fill_null(False)))
+        .filter(
+            pl.col("ts").is_between(pl.col("first_seen"), pl.col("last_seen") + timedelta(seconds=grace_s))
+        )
+        .filter(
+            pl.col("_ip_set").list.contains(pl.col("ip")).fill_null(False)
+            | (few_accounts & pl.col("_user_set").list.contains(pl.col("user")).fill_null(False))
+        )
         .group_by("_episode")
-        .agg(pl.len().alias("successes"), pl.col("ts").min().alias("first_success"),
-             pl.col("ip").sort_by("ts").first().alias("_success_ip"),
-             pl.col("user").sort_by("ts").first().alias("_success_user"))
+        .agg(
+            pl.len().alias("successes"),
+            pl.col("ts").min().alias("first_success"),
+            pl.col("ip").sort_by("ts").first().alias("_success_ip"),
+            pl.col("user").sort_by("ts").first().alias("_success_user"),
+        )
     )
     return episodes.join(matched, on="_episode", how="left").with_columns(pl.col("successes").fill_null(0))
 
 
-def detect(events: pl.LazyFrame | pl.DataFrame, thresholds: Thresholds | None = None,
-           login_paths: list[str] | None = None) -> pl.DataFrame:
+def detect(
+    events: pl.LazyFrame | pl.DataFrame,
+    thresholds: Thresholds | None = None,
+    login_paths: list[str] | None = None,
+) -> pl.DataFrame:
     """One row per attack episode (BRUTEFORCE_COLUMNS, plus `histogram` for the table view)."""
     from forensics_cli.analyses.auth import auth_attempts
 
@@ -147,9 +182,14 @@ def detect_in_attempts(attempts: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
     if t.by in (None, "ip"):
         hot = (pl.col("n_failures") >= t.threshold) | (pl.col("n_users") >= t.min_users)
         intervals = _hot_intervals(failures, "ip", t.window_s, hot)
-        kind = (pl.when((pl.col("distinct_users") >= t.min_users)
-                        & (pl.col("failures") <= 3 * pl.col("distinct_users")))
-                .then(pl.lit("password_spray")).otherwise(pl.lit("brute_force")))
+        kind = (
+            pl.when(
+                (pl.col("distinct_users") >= t.min_users)
+                & (pl.col("failures") <= 3 * pl.col("distinct_users"))
+            )
+            .then(pl.lit("password_spray"))
+            .otherwise(pl.lit("brute_force"))
+        )
         parts.append(_episodes(attempts, intervals, "ip", kind))
     if t.by in (None, "user"):
         hot = (pl.col("n_failures") >= t.threshold) & (pl.col("n_ips") >= t.min_sources)
@@ -158,9 +198,12 @@ def detect_in_attempts(attempts: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
     if t.by is None and failures.height:
         span = (failures["ts"].max() - failures["ts"].min()).total_seconds()
         expected = failures.height * t.window_s / max(span, t.window_s)
-        hot = ((pl.col("n_failures") >= max(t.threshold, t.stuffing_surge * expected))
-               & (pl.col("n_users") >= t.min_users) & (pl.col("n_ips") >= t.min_sources)
-               & (pl.col("n_failures") <= 2.5 * pl.col("n_users")))
+        hot = (
+            (pl.col("n_failures") >= max(t.threshold, t.stuffing_surge * expected))
+            & (pl.col("n_users") >= t.min_users)
+            & (pl.col("n_ips") >= t.min_sources)
+            & (pl.col("n_failures") <= 2.5 * pl.col("n_users"))
+        )
         intervals = _hot_intervals(failures, None, t.window_s, hot)
         parts.append(_episodes(attempts, intervals, None, "credential_stuffing"))
     parts = [p.with_columns(pl.col("_episode").cast(pl.Int64) + 1_000_000 * i) for i, p in enumerate(parts)]
@@ -174,26 +217,37 @@ def detect_in_attempts(attempts: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
 def _finish(episodes: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
     succeeded = pl.col("first_success").is_not_null()
     severity = (
-        pl.when(succeeded).then(pl.lit("critical"))
-        .when(pl.col("kind") == "brute_force").then(
-            pl.when(pl.col("failures") >= 5 * t.threshold).then(pl.lit("high")).otherwise(pl.lit("medium")))
+        pl.when(succeeded)
+        .then(pl.lit("critical"))
+        .when(pl.col("kind") == "brute_force")
+        .then(pl.when(pl.col("failures") >= 5 * t.threshold).then(pl.lit("high")).otherwise(pl.lit("medium")))
         .otherwise(pl.lit("high"))
     )
-    pivot = pl.when(pl.col("_success_ip").is_not_null()).then(
-        pl.lit("apiforensics timeline --ip ") + pl.col("_success_ip")
-    ).otherwise(pl.lit("apiforensics timeline --user ") + pl.col("_success_user"))
+    pivot = (
+        pl.when(pl.col("_success_ip").is_not_null())
+        .then(pl.lit("apiforensics timeline --ip ") + pl.col("_success_ip"))
+        .otherwise(pl.lit("apiforensics timeline --user ") + pl.col("_success_user"))
+    )
     since = pl.col("first_success").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     detail = (
         pl.when(succeeded)
         .then(pl.lit("success after failures; next: ") + pivot + pl.lit(" --since ") + since)
-        .otherwise(pl.format("{} failures in {} s", pl.col("failures"),
-                             (pl.col("last_seen") - pl.col("first_seen")).dt.total_seconds()))
+        .otherwise(
+            pl.format(
+                "{} failures in {} s",
+                pl.col("failures"),
+                (pl.col("last_seen") - pl.col("first_seen")).dt.total_seconds(),
+            )
+        )
     )
-    result = episodes.with_columns(severity.alias("severity"), succeeded.alias("succeeded"),
-                                   detail.alias("detail"))
+    result = episodes.with_columns(
+        severity.alias("severity"), succeeded.alias("succeeded"), detail.alias("detail")
+    )
     result = result.join(_histograms(episodes), on="_episode", how="left")
     order = pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8)
-    return result.sort([order, "first_seen", "kind", "ips", "users"]).select(BRUTEFORCE_COLUMNS + ["histogram"])
+    return result.sort([order, "first_seen", "kind", "ips", "users"]).select(
+        BRUTEFORCE_COLUMNS + ["histogram"]
+    )
 
 
 def _histograms(episodes: pl.DataFrame) -> pl.DataFrame:
@@ -201,13 +255,16 @@ def _histograms(episodes: pl.DataFrame) -> pl.DataFrame:
     span = (pl.col("last_seen") - pl.col("first_seen")).dt.total_microseconds() + 1
     offset = (pl.col("_times") - pl.col("first_seen")).dt.total_microseconds()
     counted = (
-        episodes.select("_episode", "first_seen", "last_seen", "_times").explode("_times")
+        episodes.select("_episode", "first_seen", "last_seen", "_times")
+        .explode("_times")
         .with_columns((offset * HISTOGRAM_BINS // span).alias("bin"))
-        .group_by("_episode", "bin").agg(pl.len().cast(pl.Int64).alias("n"))
+        .group_by("_episode", "bin")
+        .agg(pl.len().cast(pl.Int64).alias("n"))
     )
     slots = pl.DataFrame({"bin": list(range(HISTOGRAM_BINS))}, schema={"bin": pl.Int64})
     return (
-        episodes.select("_episode").join(slots, how="cross")
+        episodes.select("_episode")
+        .join(slots, how="cross")
         .join(counted, on=["_episode", "bin"], how="left")
         .with_columns(pl.col("n").fill_null(0))
         .sort("_episode", "bin")
@@ -217,9 +274,22 @@ def _histograms(episodes: pl.DataFrame) -> pl.DataFrame:
 
 
 def _empty() -> pl.DataFrame:
-    schema = {"kind": pl.String, "severity": pl.String, "first_seen": TS_DTYPE, "last_seen": TS_DTYPE,
-              "failures": pl.UInt32, "successes": pl.UInt32, "distinct_ips": pl.UInt32,
-              "distinct_users": pl.UInt32, "ips": pl.String, "users": pl.String, "succeeded": pl.Boolean,
-              "first_success": TS_DTYPE, "file": pl.String, "line": pl.Int64, "detail": pl.String,
-              "histogram": pl.List(pl.Int64)}
+    schema = {
+        "kind": pl.String,
+        "severity": pl.String,
+        "first_seen": TS_DTYPE,
+        "last_seen": TS_DTYPE,
+        "failures": pl.UInt32,
+        "successes": pl.UInt32,
+        "distinct_ips": pl.UInt32,
+        "distinct_users": pl.UInt32,
+        "ips": pl.String,
+        "users": pl.String,
+        "succeeded": pl.Boolean,
+        "first_success": TS_DTYPE,
+        "file": pl.String,
+        "line": pl.Int64,
+        "detail": pl.String,
+        "histogram": pl.List(pl.Int64),
+    }
     return pl.DataFrame(schema=schema)

@@ -5,8 +5,19 @@ import polars as pl
 from forensics_cli.load import FileReport
 from forensics_cli.schema import TS_DTYPE
 
-INGEST_COLUMNS = ["file", "service", "compression", "lines", "parsed", "rejected", "first_ts", "last_ts",
-                  "status", "sha256", "reason"]
+INGEST_COLUMNS = [
+    "file",
+    "service",
+    "compression",
+    "lines",
+    "parsed",
+    "rejected",
+    "first_ts",
+    "last_ts",
+    "status",
+    "sha256",
+    "reason",
+]
 
 
 def ingest_report(reports: list[FileReport]) -> pl.DataFrame:
@@ -26,9 +37,19 @@ def ingest_report(reports: list[FileReport]) -> pl.DataFrame:
             "sha256": [r.sha256 for r in rows],
             "reason": [_reason(r) for r in rows],
         },
-        schema={"file": pl.String, "service": pl.String, "compression": pl.String, "lines": pl.Int64,
-                "parsed": pl.Int64, "rejected": pl.Int64, "first_ts": TS_DTYPE, "last_ts": TS_DTYPE,
-                "status": pl.String, "sha256": pl.String, "reason": pl.String},
+        schema={
+            "file": pl.String,
+            "service": pl.String,
+            "compression": pl.String,
+            "lines": pl.Int64,
+            "parsed": pl.Int64,
+            "rejected": pl.Int64,
+            "first_ts": TS_DTYPE,
+            "last_ts": TS_DTYPE,
+            "status": pl.String,
+            "sha256": pl.String,
+            "reason": pl.String,
+        },
     )
 
 

@@ -5,8 +5,20 @@ from datetime import timedelta
 
 import polars as pl
 
-TIMELINE_COLUMNS = ["timestamp", "offset_ms", "service", "file", "line", "event", "method", "path", "status",
-                    "ip", "user", "detail"]
+TIMELINE_COLUMNS = [
+    "timestamp",
+    "offset_ms",
+    "service",
+    "file",
+    "line",
+    "event",
+    "method",
+    "path",
+    "status",
+    "ip",
+    "user",
+    "detail",
+]
 ORDER = ["ts", "file_rank", "line"]  # time, then rotation order of the file, then line: deterministic
 
 
@@ -39,12 +51,19 @@ def selection_filter(selection: Selection) -> pl.Expr:
 
 def detail_expr() -> pl.Expr:
     """A short human summary of each event: auth outcome, audit action, or status/method/path/duration."""
-    duration = pl.when(pl.col("duration_ms").is_not_null()).then(
-        pl.lit(" ") + pl.col("duration_ms").round(0).cast(pl.Int64).cast(pl.String) + pl.lit(" ms")
-    ).otherwise(pl.lit(""))
-    request = pl.concat_str(
-        [pl.col("status").cast(pl.String), pl.col("method"), pl.col("path")], separator=" ", ignore_nulls=True
-    ) + duration
+    duration = (
+        pl.when(pl.col("duration_ms").is_not_null())
+        .then(pl.lit(" ") + pl.col("duration_ms").round(0).cast(pl.Int64).cast(pl.String) + pl.lit(" ms"))
+        .otherwise(pl.lit(""))
+    )
+    request = (
+        pl.concat_str(
+            [pl.col("status").cast(pl.String), pl.col("method"), pl.col("path")],
+            separator=" ",
+            ignore_nulls=True,
+        )
+        + duration
+    )
     auth = pl.col("event").str.contains("(?i)auth|login") | pl.col("outcome").is_not_null()
     summary = (
         pl.when(auth & (pl.col("outcome") == "failure"))
@@ -52,10 +71,14 @@ def detail_expr() -> pl.Expr:
         .when(auth & (pl.col("outcome") == "success"))
         .then(pl.lit("auth success"))
         .when(pl.col("action").is_not_null() & pl.col("event").str.contains("(?i)audit"))
-        .then(pl.concat_str([pl.lit("audit"), pl.col("action"), pl.col("target")], separator=" ",
-                            ignore_nulls=True)
-              + pl.when(pl.col("reason").is_not_null()).then(pl.lit(" → ") + pl.col("reason")).otherwise(
-                  pl.lit("")))
+        .then(
+            pl.concat_str(
+                [pl.lit("audit"), pl.col("action"), pl.col("target")], separator=" ", ignore_nulls=True
+            )
+            + pl.when(pl.col("reason").is_not_null())
+            .then(pl.lit(" → ") + pl.col("reason"))
+            .otherwise(pl.lit(""))
+        )
         .when(pl.col("status").is_not_null() | pl.col("method").is_not_null())
         .then(request)
         .otherwise(pl.coalesce(pl.col("event"), pl.col("level")).fill_null(""))
@@ -64,8 +87,12 @@ def detail_expr() -> pl.Expr:
     return (summary + coarse).alias("detail")
 
 
-def build_timeline(events: pl.LazyFrame | pl.DataFrame, selection: Selection,
-                   context: timedelta | None = None, raw: bool = False) -> pl.DataFrame:
+def build_timeline(
+    events: pl.LazyFrame | pl.DataFrame,
+    selection: Selection,
+    context: timedelta | None = None,
+    raw: bool = False,
+) -> pl.DataFrame:
     """Rows of the selected events (and, with `context`, the same IPs' and users' events around them).
 
     Columns: TIMELINE_COLUMNS, then `role` ('match' or 'context'), then `raw` when asked.
@@ -81,7 +108,17 @@ def build_timeline(events: pl.LazyFrame | pl.DataFrame, selection: Selection,
     columns = [
         pl.col("ts").alias("timestamp"),
         (offset if offset is not None else pl.lit(None, dtype=pl.Float64)).alias("offset_ms"),
-        "service", "file", "line", "event", "method", "path", "status", "ip", "user", detail_expr(), "role",
+        "service",
+        "file",
+        "line",
+        "event",
+        "method",
+        "path",
+        "status",
+        "ip",
+        "user",
+        detail_expr(),
+        "role",
     ]
     if raw:
         columns.append("raw")

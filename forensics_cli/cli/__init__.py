@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None):
         if debug:
             raise
         name = type(exc).__name__
-        click.echo(f"apiforensics: internal error: {name}: {exc} (run again with --debug for details)",
-                   err=True)
+        click.echo(
+            f"apiforensics: internal error: {name}: {exc} (run again with --debug for details)", err=True
+        )
         sys.exit(2)

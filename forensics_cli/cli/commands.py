@@ -6,24 +6,32 @@ from datetime import timedelta
 
 import click
 
-from forensics_cli.analyses.ingest import all_read_whole, ingest_report
 from forensics_cli.analyses.auth import DEFAULT_LOGIN_PATHS
 from forensics_cli.analyses.bruteforce import Thresholds, detect
+from forensics_cli.analyses.ingest import all_read_whole, ingest_report
 from forensics_cli.analyses.timeline import Selection, build_timeline, closest_request_ids, summarize
 from forensics_cli.cli.options import CommonArgs, Duration, common_options
 from forensics_cli.export import write_events
 from forensics_cli.render.machine import emit, format_for, serialize
 from forensics_cli.render.report import ingest_table, print_hint, print_summary, progress, rejects_table
-from forensics_cli.render.views import bruteforce_view, timeline_view
 from forensics_cli.render.tables import render_text
+from forensics_cli.render.views import bruteforce_view, timeline_view
 from forensics_cli.session import load_events
 
 
 def _load(common: CommonArgs):
     with progress("logs", not common.quiet) as on_file:
-        result = load_events(common.paths, tz=common.tz, field_map=common.field_map, service=common.service,
-                             since=common.since, until=common.until, cache_dir=common.cache_dir,
-                             use_cache=not common.no_cache, on_file=on_file)
+        result = load_events(
+            common.paths,
+            tz=common.tz,
+            field_map=common.field_map,
+            service=common.service,
+            since=common.since,
+            until=common.until,
+            cache_dir=common.cache_dir,
+            use_cache=not common.no_cache,
+            on_file=on_file,
+        )
     return result
 
 
@@ -43,11 +51,21 @@ def _output(common: CommonArgs, result, frame, table_view) -> None:
 
 @click.command()
 @common_options
-@click.option("--events", "events_out", type=click.Path(), metavar="PATH",
-              help="Also write the normalized events: FILE.parquet, FILE.csv, or a DIR for Hive-partitioned "
-                   "Parquet (service=/day=).")
-@click.option("--rejects", "rejects_out", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Also write every rejected line (file, line, reason, detail, raw) as CSV or JSONL.")
+@click.option(
+    "--events",
+    "events_out",
+    type=click.Path(),
+    metavar="PATH",
+    help="Also write the normalized events: FILE.parquet, FILE.csv, or a DIR for Hive-partitioned "
+    "Parquet (service=/day=).",
+)
+@click.option(
+    "--rejects",
+    "rejects_out",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write every rejected line (file, line, reason, detail, raw) as CSV or JSONL.",
+)
 def ingest(common: CommonArgs, events_out, rejects_out):
     """Read the logs and report the health of every file.
 
@@ -61,8 +79,11 @@ def ingest(common: CommonArgs, events_out, rejects_out):
         write_events(result.events, events_out, _inputs(result))
     if rejects_out:
         fmt = format_for(rejects_out, None)
-        emit(serialize(result.rejects, "jsonl" if fmt == "table" else fmt, common.raw_csv), rejects_out,
-             _inputs(result))
+        emit(
+            serialize(result.rejects, "jsonl" if fmt == "table" else fmt, common.raw_csv),
+            rejects_out,
+            _inputs(result),
+        )
 
     def view():
         yield ingest_table(report)
@@ -76,14 +97,23 @@ def ingest(common: CommonArgs, events_out, rejects_out):
 
 @click.command()
 @common_options
-@click.option("--request-id", "request_ids", multiple=True, metavar="ID",
-              help="Events whose correlation ID is exactly ID (request_id, X-Request-Id, auditID, trace.id, "
-                   "traceparent trace-id). Repeatable.")
+@click.option(
+    "--request-id",
+    "request_ids",
+    multiple=True,
+    metavar="ID",
+    help="Events whose correlation ID is exactly ID (request_id, X-Request-Id, auditID, trace.id, "
+    "traceparent trace-id). Repeatable.",
+)
 @click.option("--ip", "ips", multiple=True, metavar="ADDR", help="Everything this client address did.")
 @click.option("--user", "users", multiple=True, metavar="NAME", help="Everything this account did.")
 @click.option("--grep", multiple=True, metavar="TEXT", help="Events whose raw line contains TEXT (literal).")
-@click.option("--context", type=Duration(), metavar="DURATION",
-              help="Add the same IPs' and users' events this long before and after, marked as context.")
+@click.option(
+    "--context",
+    type=Duration(),
+    metavar="DURATION",
+    help="Add the same IPs' and users' events this long before and after, marked as context.",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most N events (table default: 200).")
 @click.option("--raw", "show_raw", is_flag=True, help="Add the raw log line as a column.")
 def timeline(common: CommonArgs, request_ids, ips, users, grep, context, limit, show_raw):
@@ -125,20 +155,50 @@ def _no_match_hint(result, selection: Selection, quiet: bool):
 
 @click.command()
 @common_options
-@click.option("--window", type=Duration(), default="2m", show_default=True,
-              help="Sliding window over event time (90s, 2m, 1h).")
-@click.option("--threshold", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Failures in one window that make brute force (one source, or one account).")
-@click.option("--min-users", type=click.IntRange(min=2), default=10, show_default=True,
-              help="Distinct accounts from one source in one window that make password spraying.")
-@click.option("--min-sources", type=click.IntRange(min=2), default=5, show_default=True,
-              help="Distinct sources against one account in one window that make distributed brute force.")
-@click.option("--grace", type=Duration(), default="10m", show_default=True,
-              help="A success this long after an episode still counts as the attacker getting in.")
+@click.option(
+    "--window",
+    type=Duration(),
+    default="2m",
+    show_default=True,
+    help="Sliding window over event time (90s, 2m, 1h).",
+)
+@click.option(
+    "--threshold",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Failures in one window that make brute force (one source, or one account).",
+)
+@click.option(
+    "--min-users",
+    type=click.IntRange(min=2),
+    default=10,
+    show_default=True,
+    help="Distinct accounts from one source in one window that make password spraying.",
+)
+@click.option(
+    "--min-sources",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="Distinct sources against one account in one window that make distributed brute force.",
+)
+@click.option(
+    "--grace",
+    type=Duration(),
+    default="10m",
+    show_default=True,
+    help="A success this long after an episode still counts as the attacker getting in.",
+)
 @click.option("--by", type=click.Choice(["ip", "user"]), help="Only pivot on the source (ip) or the account.")
-@click.option("--login-path", "login_paths", multiple=True, metavar="GLOB",
-              help="A path whose 2xx answers are successful logins (e.g. '/api/v2/auth/*'); repeatable, "
-                   "added to the defaults.")
+@click.option(
+    "--login-path",
+    "login_paths",
+    multiple=True,
+    metavar="GLOB",
+    help="A path whose 2xx answers are successful logins (e.g. '/api/v2/auth/*'); repeatable, "
+    "added to the defaults.",
+)
 def bruteforce(common: CommonArgs, window, threshold, min_users, min_sources, grace, by, login_paths):
     """Auth-failure bursts: brute force, password spraying, distributed brute force, credential stuffing.
 
@@ -146,8 +206,14 @@ def bruteforce(common: CommonArgs, window, threshold, min_users, min_sources, gr
     timeline command shows what that session did next. Exit 1 when any episode is reported.
     """
     result = _load(common)
-    thresholds = Thresholds(window_s=window, threshold=threshold, min_users=min_users,
-                            min_sources=min_sources, grace_s=grace, by=by)
+    thresholds = Thresholds(
+        window_s=window,
+        threshold=threshold,
+        min_users=min_users,
+        min_sources=min_sources,
+        grace_s=grace,
+        by=by,
+    )
     episodes = detect(result.events, thresholds, DEFAULT_LOGIN_PATHS + list(login_paths))
     _output(common, result, episodes.drop("histogram"), lambda: bruteforce_view(episodes))
     print_summary(result.reports, common.quiet)

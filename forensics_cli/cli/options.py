@@ -41,28 +41,76 @@ def common_options(command):
     """PATHS and the options of the SPEC that every analysis command accepts."""
 
     @click.argument("paths", nargs=-1, type=click.Path())
-    @click.option("--format", "fmt", type=FORMAT_CHOICE, default=None,
-                  help="table (default), csv, json or jsonl. Default: from the -o extension, else table.")
-    @click.option("-o", "--output", type=click.Path(dir_okay=False),
-                  help="Write the result to FILE (atomically; never over an input file).")
-    @click.option("--since", metavar="TIME",
-                  help="Keep events at or after TIME (UTC unless it has an offset).")
+    @click.option(
+        "--format",
+        "fmt",
+        type=FORMAT_CHOICE,
+        default=None,
+        help="table (default), csv, json or jsonl. Default: from the -o extension, else table.",
+    )
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False),
+        help="Write the result to FILE (atomically; never over an input file).",
+    )
+    @click.option(
+        "--since", metavar="TIME", help="Keep events at or after TIME (UTC unless it has an offset)."
+    )
     @click.option("--until", metavar="TIME", help="Keep events before TIME.")
-    @click.option("--tz", default="UTC", show_default=True, metavar="ZONE",
-                  help="Time zone of timestamps written without an offset in the logs.")
-    @click.option("--field-map", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-                  help="TOML file mapping canonical fields to JSON keys or dotted paths.")
+    @click.option(
+        "--tz",
+        default="UTC",
+        show_default=True,
+        metavar="ZONE",
+        help="Time zone of timestamps written without an offset in the logs.",
+    )
+    @click.option(
+        "--field-map",
+        type=click.Path(exists=True, dir_okay=False),
+        metavar="FILE",
+        help="TOML file mapping canonical fields to JSON keys or dotted paths.",
+    )
     @click.option("--service", metavar="NAME", help="Use NAME as the service of every file.")
     @click.option("--raw-csv", is_flag=True, help="Do not neutralize spreadsheet formulas in CSV cells.")
     @click.option("--no-cache", is_flag=True, help="Read every file again; do not use or fill the cache.")
-    @click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR",
-                  help="Normalized-event cache directory (default: the user cache directory).")
+    @click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False),
+        metavar="DIR",
+        help="Normalized-event cache directory (default: the user cache directory).",
+    )
     @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on stderr.")
     @functools.wraps(command)
-    def wrapper(paths, fmt, output, since, until, tz, field_map, service, raw_csv, no_cache, cache_dir, quiet,
-                **kwargs):
-        common = CommonArgs(default_paths(paths), fmt.lower() if fmt else None, output, since, until, tz,
-                            field_map, quiet, service, raw_csv, no_cache, cache_dir)
+    def wrapper(
+        paths,
+        fmt,
+        output,
+        since,
+        until,
+        tz,
+        field_map,
+        service,
+        raw_csv,
+        no_cache,
+        cache_dir,
+        quiet,
+        **kwargs,
+    ):
+        common = CommonArgs(
+            default_paths(paths),
+            fmt.lower() if fmt else None,
+            output,
+            since,
+            until,
+            tz,
+            field_map,
+            quiet,
+            service,
+            raw_csv,
+            no_cache,
+            cache_dir,
+        )
         return command(common, **kwargs)
 
     return wrapper

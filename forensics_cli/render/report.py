@@ -11,8 +11,13 @@ from forensics_cli.load import FileReport
 from forensics_cli.render.safe import terminal_safe
 from forensics_cli.render.tables import cell, frame_table, stderr_console
 
-STATUS_STYLES = {"ok": "green", "truncated": "bold red", "unreadable": "red", "empty": "dim",
-                 "not_a_log": "dim"}
+STATUS_STYLES = {
+    "ok": "green",
+    "truncated": "bold red",
+    "unreadable": "red",
+    "empty": "dim",
+    "not_a_log": "dim",
+}
 
 
 @contextlib.contextmanager
@@ -21,8 +26,14 @@ def progress(total_hint: str, enabled: bool):
     if not enabled or not sys.stderr.isatty():
         yield None
         return
-    bar = Progress(TextColumn("reading {task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=stderr_console(), transient=True)
+    bar = Progress(
+        TextColumn("reading {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr_console(),
+        transient=True,
+    )
     with bar:
         task = bar.add_task(total_hint, total=None)
         yield lambda report: bar.update(task, advance=1, description=terminal_safe(report.file)[-50:])
@@ -59,17 +70,36 @@ def ingest_table(report: pl.DataFrame) -> Table:
     shown = report.with_columns(pl.col("sha256").str.slice(0, 12))
     table = frame_table(
         shown,
-        ["file", "service", "compression", "lines", "parsed", "rejected", "first_ts", "last_ts", "status",
-         "sha256", "reason"],
+        [
+            "file",
+            "service",
+            "compression",
+            "lines",
+            "parsed",
+            "rejected",
+            "first_ts",
+            "last_ts",
+            "status",
+            "sha256",
+            "reason",
+        ],
         title="Ingest health (rotation order, oldest first)",
         styler=lambda column, value: STATUS_STYLES.get(value) if column == "status" else None,
     )
     table.add_section()
     table.add_row(
-        cell("total"), cell(f"{report['service'].n_unique()} services"), cell(""),
-        cell(f"{report['lines'].sum():,}"), cell(f"{report['parsed'].sum():,}"),
-        cell(f"{report['rejected'].sum():,}"), cell(report["first_ts"].min()), cell(report["last_ts"].max()),
-        cell(f"{(report['status'] != 'ok').sum()} not ok"), cell(""), cell(""), style="bold",
+        cell("total"),
+        cell(f"{report['service'].n_unique()} services"),
+        cell(""),
+        cell(f"{report['lines'].sum():,}"),
+        cell(f"{report['parsed'].sum():,}"),
+        cell(f"{report['rejected'].sum():,}"),
+        cell(report["first_ts"].min()),
+        cell(report["last_ts"].max()),
+        cell(f"{(report['status'] != 'ok').sum()} not ok"),
+        cell(""),
+        cell(""),
+        style="bold",
     )
     return table
 

@@ -23,8 +23,15 @@ def render_text(renderables: Iterable, to_file: bool = False) -> str:
     """Render to a string: terminal width and colours on a terminal, plain 160 columns for a file."""
     console = stdout_console(width=160 if to_file else None)
     if to_file:
-        console = Console(markup=False, emoji=False, highlight=False, width=160, no_color=True,
-                          force_terminal=False, file=io.StringIO())
+        console = Console(
+            markup=False,
+            emoji=False,
+            highlight=False,
+            width=160,
+            no_color=True,
+            force_terminal=False,
+            file=io.StringIO(),
+        )
     with console.capture() as capture:
         for renderable in renderables:
             console.print(renderable)
@@ -80,8 +87,13 @@ def status_style(status: object) -> str | None:
     return {2: "green", 3: "cyan", 4: "yellow", 5: "magenta"}.get(status // 100)
 
 
-SEVERITY_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan",
-                   "info": "dim"}
+SEVERITY_STYLES = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
 
 
 def severity_style(column: str, value: object) -> str | None:

@@ -16,8 +16,12 @@ def _line(label: str, value: object) -> Text:
 def timeline_view(timeline: pl.DataFrame, summary: dict, limit: int | None):
     """Header panel, then the events: status codes coloured, auth failures red, context rows dim."""
     selection = summary["selection"]
-    asked = [f"request {r}" for r in selection.request_ids] + [f"ip {i}" for i in selection.ips] + [
-        f"user {u}" for u in selection.users] + [f"grep {g!r}" for g in selection.grep]
+    asked = (
+        [f"request {r}" for r in selection.request_ids]
+        + [f"ip {i}" for i in selection.ips]
+        + [f"user {u}" for u in selection.users]
+        + [f"grep {g!r}" for g in selection.grep]
+    )
     duration = summary["duration_ms"]
     lines = [
         _line("selected", ", ".join(asked)),
@@ -48,16 +52,18 @@ def timeline_view(timeline: pl.DataFrame, summary: dict, limit: int | None):
     columns = [c for c in timeline.columns if c not in ("role",)]
     yield frame_table(shown, columns, styler=styler, row_style=row_style)
     if limit is not None and timeline.height > limit:
-        yield Text(f"… {timeline.height - limit} more events (raise --limit, or use --format csv)",
-                   style="yellow")
-
+        yield Text(
+            f"… {timeline.height - limit} more events (raise --limit, or use --format csv)", style="yellow"
+        )
 
 
 def _top_with_count(column: str, count: str) -> pl.Expr:
     values = pl.col(column).str.split(";")
     more = pl.col(count) - values.list.len().clip(upper_bound=3)
-    return (values.list.head(3).list.join(" ")
-            + pl.when(more > 0).then(pl.format(" (+{})", more)).otherwise(pl.lit(""))).alias(column)
+    return (
+        values.list.head(3).list.join(" ")
+        + pl.when(more > 0).then(pl.format(" (+{})", more)).otherwise(pl.lit(""))
+    ).alias(column)
 
 
 def bruteforce_view(episodes: pl.DataFrame):
@@ -69,10 +75,25 @@ def bruteforce_view(episodes: pl.DataFrame):
         (pl.col("last_seen") - pl.col("first_seen")).dt.total_seconds().alias("seconds"),
         pl.format("{}:{}", "file", "line").alias("evidence"),
     )
-    columns = ["severity", "kind", "first_seen", "seconds", "failures", "shape", "ips", "users",
-               "first_success", "evidence"]
-    yield frame_table(shown, columns, title="Authentication attack episodes", styler=severity_style,
-                      row_style=lambda row: "bold" if row["succeeded"] else None)
+    columns = [
+        "severity",
+        "kind",
+        "first_seen",
+        "seconds",
+        "failures",
+        "shape",
+        "ips",
+        "users",
+        "first_success",
+        "evidence",
+    ]
+    yield frame_table(
+        shown,
+        columns,
+        title="Authentication attack episodes",
+        styler=severity_style,
+        row_style=lambda row: "bold" if row["succeeded"] else None,
+    )
     kinds = episodes.group_by("kind").len().sort("kind")
     compromised = episodes.filter(pl.col("succeeded"))["users"].str.split(";").explode().drop_nulls()
     text = ", ".join(f"{k} {n}" for k, n in kinds.iter_rows()) or "no episodes"
