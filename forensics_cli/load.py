@@ -14,7 +14,7 @@ from forensics_cli.formats import FIELD_PATHS
 from forensics_cli.normalize import normalize
 from forensics_cli.parse import MAX_JSON_LINE_BYTES, build_tree, decode_objects
 from forensics_cli.reader import LineChunk, ReadState, read_line_chunks
-from forensics_cli.schema import EVENT_SCHEMA, REJECT_PREVIEW, REJECT_SCHEMA, empty_events
+from forensics_cli.schema import EVENT_SCHEMA, REJECT_SCHEMA, empty_events
 
 PARSER_VERSION = "1"  # bump when normalization changes: it keys the event cache
 
@@ -113,13 +113,7 @@ def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, option
         "raw",
     )
     events = normalize(decoded, options.field_paths, base, options.tz)
-    rejects = rejects.select(
-        pl.lit(candidate.path).alias("file"),
-        "line",
-        "reason",
-        "detail",
-        pl.col("raw").str.slice(0, REJECT_PREVIEW),
-    )
+    rejects = rejects.select(pl.lit(candidate.path).alias("file"), "line", "reason", "detail", "raw")
     return events, rejects
 
 

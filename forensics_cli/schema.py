@@ -43,6 +43,6 @@ REJECT_SCHEMA: dict[str, pl.DataType] = {
     "line": pl.Int64,
     "reason": pl.String,  # empty_line, not_json, cut_short, invalid_json, too_long, not_an_object
     "detail": pl.String,  # the parser's own words, where it gave any
-    "raw": pl.String,  # at most REJECT_PREVIEW characters of the line
+    "raw": pl.String,  # the whole line (a preview of REJECT_PREVIEW characters for over-long lines)
 }
 REJECT_PREVIEW = 200

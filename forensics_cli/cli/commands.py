@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import click
 
+from forensics_cli.analyses import secrets_report
 from forensics_cli.analyses.auth import DEFAULT_LOGIN_PATHS
 from forensics_cli.analyses.bruteforce import Thresholds, detect
 from forensics_cli.analyses.ingest import all_read_whole, ingest_report
@@ -15,8 +16,10 @@ from forensics_cli.export import write_events
 from forensics_cli.render.machine import emit, format_for, serialize
 from forensics_cli.render.report import ingest_table, print_hint, print_summary, progress, rejects_table
 from forensics_cli.render.tables import render_text
-from forensics_cli.render.views import bruteforce_view, timeline_view
-from forensics_cli.session import load_events
+from forensics_cli.render.views import bruteforce_view, secrets_view, timeline_view
+from forensics_cli.secrets.exposure import SecretsConfigError
+from forensics_cli.secrets.scan import SECRET_COLUMNS
+from forensics_cli.session import InputError, load_events
 
 
 def _load(common: CommonArgs):
@@ -220,6 +223,67 @@ def bruteforce(common: CommonArgs, window, threshold, min_users, min_sources, gr
     sys.exit(1 if episodes.height else 0)
 
 
+@click.command("scan-secrets")
+@common_options
+@click.option(
+    "--group",
+    "grouped",
+    is_flag=True,
+    help="One row per distinct secret (fingerprint): first/last seen, occurrences, still present.",
+)
+@click.option("--show-secrets", is_flag=True, help="Add the secret values in full (never the default).")
+@click.option(
+    "--fingerprint-key",
+    metavar="KEY",
+    envvar="APIFORENSICS_FINGERPRINT_KEY",
+    help="HMAC key of the fingerprints (default: a random per-user key file).",
+)
+@click.option(
+    "--allowlist",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="TOML [[allow]] entries (rule, field glob, value_regex, fingerprint) that are not findings.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="An earlier scan-secrets report (json, jsonl, csv): report only findings not in it.",
+)
+@click.option(
+    "--write-sanitized",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Write a copy of the logs with the secret values replaced by [REDACTED:rule:fingerprint].",
+)
+def scan_secrets(
+    common: CommonArgs, grouped, show_secrets, fingerprint_key, allowlist, baseline, write_sanitized
+):
+    """Credentials, tokens, keys and card numbers that leaked into the logs, masked.
+
+    Field-aware on JSON (sensitive keys, Authorization, cookies, URLs, query strings,
+    embedded JSON) and format rules on every line, JSON or not. Exit 1 when anything is found.
+    """
+    result = _load(common)
+    try:
+        findings = secrets_report.find(result, fingerprint_key, allowlist, baseline)
+    except SecretsConfigError as exc:
+        raise InputError(str(exc)) from exc
+    if write_sanitized:
+        copies = secrets_report.sanitize(result, findings.all_after_allowlist, write_sanitized)
+        if not common.quiet:
+            print_hint(f"wrote {len(copies)} sanitized files under {write_sanitized}")
+    rows = findings.rows if show_secrets else findings.rows.drop("secret")
+    rows = rows.drop("needles")
+    if grouped:
+        machine = findings.exposure
+    else:
+        machine = rows.select([c for c in SECRET_COLUMNS + ["secret"] if c in rows.columns])
+    _output(common, result, machine, lambda: secrets_view(rows, findings.exposure, grouped))
+    print_summary(result.reports, common.quiet)
+    sys.exit(1 if findings.rows.height else 0)
+
+
 def register(group: click.Group):
-    for command in (ingest, timeline, bruteforce):
+    for command in (ingest, timeline, bruteforce, scan_secrets):
         group.add_command(command)

@@ -104,3 +104,54 @@ def bruteforce_view(episodes: pl.DataFrame):
     yield summary
     for detail in episodes.filter(pl.col("succeeded"))["detail"].to_list():
         yield cell(detail, "red")
+
+
+def secrets_view(findings: pl.DataFrame, exposure: pl.DataFrame, grouped: bool):
+    """Occurrences (or, with --group, one row per secret), then the exposure summary."""
+    if not grouped:
+        shown = findings.with_columns(
+            pl.format("{}:{}", "file", "line").alias("evidence"), pl.col("fingerprint").str.slice(0, 8)
+        )
+        columns = [
+            "severity",
+            "rule",
+            "timestamp",
+            "evidence",
+            "field",
+            "redacted",
+            "fingerprint",
+            "request_id",
+            "detail",
+        ]
+        columns += ["secret"] if "secret" in findings.columns else []
+        yield frame_table(shown, columns, title="Secrets in the logs (values masked)", styler=severity_style)
+    if exposure.height:
+        shown = exposure.with_columns(
+            pl.col("fingerprint").str.slice(0, 8), pl.format("{}:{}", "file", "line").alias("first_evidence")
+        )
+        columns = [
+            "severity",
+            "rule",
+            "redacted",
+            "fingerprint",
+            "first_seen",
+            "last_seen",
+            "occurrences",
+            "files",
+            "request_ids",
+            "still_present",
+            "first_evidence",
+        ]
+        yield frame_table(
+            shown,
+            columns,
+            title="Exposure: each distinct secret (rotate these)",
+            styler=severity_style,
+            row_style=lambda row: "bold" if row["still_present"] else None,
+        )
+    live = int(exposure["still_present"].sum()) if exposure.height else 0
+    yield Text(
+        f"{findings.height} occurrences of {exposure.height} distinct secrets; "
+        f"{live} still present in the newest log file of their service",
+        style="bold red" if live else "",
+    )

@@ -1,0 +1,65 @@
+"""scan-secrets over a loaded log set: every line (parsed or rejected), allowlist, baseline, exposure."""
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from forensics_cli.load import LoadResult
+from forensics_cli.secrets.exposure import (
+    apply_allowlist,
+    group_exposure,
+    load_allowlist,
+    load_baseline,
+    only_new,
+)
+from forensics_cli.secrets.redact import fingerprint_key
+from forensics_cli.secrets.sanitize import write_sanitized
+from forensics_cli.secrets.scan import scan
+
+
+@dataclass
+class SecretFindings:
+    rows: pl.DataFrame  # one row per occurrence (with internal `secret` and `needles`)
+    exposure: pl.DataFrame  # one row per distinct secret
+    all_after_allowlist: pl.DataFrame  # before the baseline: what a sanitized copy must remove
+
+
+def _all_lines(result: LoadResult) -> pl.DataFrame:
+    """Parsed events and rejected lines alike: a traceback is where keys leak most."""
+    columns = ["file", "line", "ts", "raw", "request_id", "ip", "user"]
+    parsed = result.events.select(columns)
+    rejected = result.rejects.select(
+        "file",
+        "line",
+        pl.lit(None, dtype=parsed.schema["ts"]).alias("ts"),
+        "raw",
+        *(pl.lit(None, dtype=pl.String).alias(c) for c in ("request_id", "ip", "user")),
+    )
+    return pl.concat([parsed, rejected])
+
+
+def newest_file_per_service(result: LoadResult) -> dict[str, str]:
+    newest: dict[str, tuple[int, str]] = {}
+    for report in result.reports:
+        if report.parsed or report.rejected:
+            if report.service not in newest or report.rank > newest[report.service][0]:
+                newest[report.service] = (report.rank, report.file)
+    return {service: file for service, (_, file) in newest.items()}
+
+
+def find(
+    result: LoadResult, key: str | None = None, allowlist: str | None = None, baseline: str | None = None
+) -> SecretFindings:
+    found = scan(_all_lines(result), fingerprint_key(key)).sort(["file", "line", "field", "rule"])
+    ranks = pl.DataFrame(
+        {"file": [r.file for r in result.reports], "_rank": [r.rank for r in result.reports]}
+    )
+    found = found.join(ranks, on="file", how="left").sort(["_rank", "line", "field", "rule"]).drop("_rank")
+    allowed = apply_allowlist(found, load_allowlist(allowlist)) if allowlist else found
+    rows = only_new(allowed, load_baseline(baseline)) if baseline else allowed
+    return SecretFindings(rows, group_exposure(rows, newest_file_per_service(result)), allowed)
+
+
+def sanitize(result: LoadResult, findings: pl.DataFrame, out_dir: str) -> list[str]:
+    files = [(r.file, r.compression) for r in result.reports if r.parsed or r.rejected]
+    return write_sanitized(findings, files, out_dir)

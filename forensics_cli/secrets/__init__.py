@@ -1,0 +1,1 @@
+"""scan-secrets: credentials and card data in logs, found field-aware and never printed in full."""

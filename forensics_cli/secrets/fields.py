@@ -1,0 +1,232 @@
+"""Where secrets sit in API log records: sensitive keys, headers, cookies, URLs and query strings."""
+
+import base64
+import binascii
+import re
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+# normalized (lower case, no separators) key names whose value is a secret whatever it looks like
+SENSITIVE_KEYS = {
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "secret",
+    "clientsecret",
+    "token",
+    "accesstoken",
+    "refreshtoken",
+    "idtoken",
+    "authtoken",
+    "apikey",
+    "xapikey",
+    "apitoken",
+    "authorization",
+    "proxyauthorization",
+    "cookie",
+    "setcookie",
+    "session",
+    "sessionid",
+    "sessiontoken",
+    "privatekey",
+    "cardnumber",
+    "creditcardnumber",
+    "pan",
+    "cvv",
+    "cvc",
+    "cvv2",
+    "securitycode",
+    "ssn",
+    "otp",
+    "pin",
+    "passphrase",
+    "credentials",
+    "xamzsecuritytoken",
+    "signature",
+    "sig",
+    "xamzsignature",
+    "secretkey",
+    "accesskey",
+}
+# a key ending with one of these is sensitive too: db_password, stripeSecret, creditCardNumber
+SENSITIVE_SUFFIXES = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "privatekey",
+    "cardnumber",
+    "creditcardcvv",
+    "cardcvv",
+    "passphrase",
+)
+# ...unless it is one of these (metadata about a secret, not the secret)
+NOT_SECRET_KEYS = {
+    "tokentype",
+    "passwordreset",
+    "passwordchanged",
+    "passwordexpired",
+    "passwordpolicy",
+    "tokenexpiry",
+    "tokenexpiresin",
+    "expirestoken",
+    "csrftokenname",
+    "nexttoken",
+    "pagetoken",
+    "nextpagetoken",
+    "continuationtoken",
+    "tokensused",
+    "tokencount",
+}
+CARD_KEYS = {"cardnumber", "creditcardnumber", "pan", "ccnumber", "card"}
+CARD_EXTRA_KEYS = {
+    "cvv",
+    "cvc",
+    "cvv2",
+    "securitycode",
+    "creditcardcvv",
+    "cardcvv",
+    "expiry",
+    "expirydate",
+    "expmonth",
+    "expyear",
+    "expirationmonth",
+    "expirationyear",
+    "creditcardexpirationyear",
+    "creditcardexpirationmonth",
+    "cardexpiry",
+}
+ID_LIKE = re.compile(
+    r"(?:^|_)(?:id|uuid|guid|hash|digest|sha\d*|md5|nonce|trace|span|ts|time|timestamp|"
+    r"epoch|count|size|bytes|port|pid)$"
+)
+QUERY_KEYS = {"query", "querystring", "args", "qs", "search", "params"}
+URL_KEYS = {
+    "url",
+    "uri",
+    "requesturi",
+    "path",
+    "referer",
+    "referrer",
+    "httpreferer",
+    "location",
+    "href",
+    "originalurl",
+    "urloriginal",
+    "requesturl",
+}
+SENSITIVE_PARAMS = {
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "secret",
+    "clientsecret",
+    "token",
+    "accesstoken",
+    "refreshtoken",
+    "idtoken",
+    "apikey",
+    "key",
+    "sig",
+    "signature",
+    "xamzsignature",
+    "xamzsecuritytoken",
+    "xamzcredential",
+    "auth",
+    "code",
+    "sessionid",
+    "session",
+}
+SESSION_COOKIE = re.compile(r"(?i)sess|sid|token|auth|jwt|remember|login|connect\.sid")
+PLACEHOLDER = re.compile(
+    r"(?i)^(?:\**|x{3,}|#{3,}|\.{3}|-|—|n/?a|none|null|nil|undefined|true|false|redacted|\[redacted\]|"
+    r"\[filtered\]|filtered|hidden|masked|removed|"
+    r"<[^<>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)s|%[a-z_]+%|\$[A-Z_][A-Z0-9_]*)$"
+)
+MASKED = re.compile(r"\*{3,}|•{3,}|x{6,}|X{6,}|\[?REDACTED|\[?FILTERED|\[?MASKED")
+
+
+def normalize_key(key: str) -> str:
+    return re.sub(r"[\s_\-.]", "", key.lower())
+
+
+def is_sensitive_key(key: str) -> bool:
+    name = normalize_key(key)
+    if name in NOT_SECRET_KEYS:
+        return False
+    return name in SENSITIVE_KEYS or name.endswith(SENSITIVE_SUFFIXES)
+
+
+def is_id_like(key: str) -> bool:
+    snake = re.sub(r"([a-z])([A-Z])", r"\1_\2", key).lower().replace("-", "_")
+    return bool(ID_LIKE.search(snake))
+
+
+def is_placeholder(value: str) -> bool:
+    """Empty, masked or templated values: `********`, `[REDACTED]`, `<your-token-here>`, `${KEY}`, `{{x}}`."""
+    text = value.strip()
+    return not text or bool(PLACEHOLDER.match(text)) or bool(MASKED.search(text))
+
+
+def authorization_secret(value: str) -> tuple[str, str] | None:
+    """(rule, secret) of an Authorization header value, or None for a placeholder."""
+    scheme, _, credential = value.strip().partition(" ")
+    credential = credential.strip()
+    if is_placeholder(credential or scheme):
+        return None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user, sep, password = decoded.partition(":")
+        return ("basic_auth", credential) if sep and password and not is_placeholder(password) else None
+    if scheme.lower() == "bearer":
+        return ("bearer_token", credential) if len(credential) >= 8 else None
+    return ("authorization_header", value.strip()) if len(value.strip()) >= 12 else None
+
+
+def session_cookies(value: str) -> list[tuple[str, str]]:
+    """(name, value) of cookies that carry a session or token, from a Cookie or Set-Cookie value."""
+    found = []
+    for part in value.split(";"):
+        name, sep, cookie = part.strip().partition("=")
+        if sep and cookie and SESSION_COOKIE.search(name) and not is_placeholder(cookie) and len(cookie) >= 8:
+            found.append((name, cookie))
+    return found
+
+
+def query_secrets(text: str) -> list[tuple[str, str, str]]:
+    """(param, decoded value, value as written) of sensitive parameters in a query string or URL."""
+    query = text
+    if "?" in text:
+        query = text.split("?", 1)[1]
+    query = query.split("#", 1)[0]
+    if "=" not in query:
+        return []
+    found = []
+    for piece in query.split("&"):
+        name, sep, written = piece.partition("=")
+        if not sep or not written:
+            continue
+        decoded_name = normalize_key(unquote(name.replace("+", " ")))
+        if decoded_name in SENSITIVE_PARAMS or decoded_name.endswith(SENSITIVE_SUFFIXES):
+            value = parse_qsl(f"x={written}", keep_blank_values=True)[0][1]
+            if not is_placeholder(value):
+                found.append((unquote(name), value, written))
+    return found
+
+
+def url_userinfo(text: str) -> tuple[str, str] | None:
+    """(user:password as written, password) of a URL with credentials: https://user:pass@host/."""
+    match = re.search(r"\b[a-z][a-z0-9+.\-]*://([^/\s:@]+):([^/\s@]+)@[^\s/]+", text, re.IGNORECASE)
+    if not match:
+        return None
+    try:
+        urlsplit(match.group(0))
+    except ValueError:
+        return None
+    password = unquote(match.group(2))
+    return None if is_placeholder(password) else (match.group(2), password)

@@ -1,0 +1,53 @@
+"""JSON Web Tokens: decode header and claims (no verification) to judge the exposure."""
+
+import base64
+from datetime import UTC, datetime
+
+import orjson
+
+
+def _b64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def decode(token: str) -> tuple[dict, dict] | None:
+    """(header, claims) of a JWT, or None when it is not one."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        header, claims = orjson.loads(_b64(parts[0])), orjson.loads(_b64(parts[1]))
+    except (ValueError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(header, dict) or not isinstance(claims, dict) or "alg" not in header:
+        return None
+    return header, claims
+
+
+def describe(token: str, at: datetime | None) -> tuple[str, str] | None:
+    """(severity, detail) of a JWT seen at time `at`; alg=none and tokens still valid then are high."""
+    decoded = decode(token)
+    if decoded is None:
+        return None
+    header, claims = decoded
+    alg = str(header.get("alg", "?"))
+    notes = [f"alg={alg}"]
+    for claim in ("sub", "iss"):
+        if claim in claims:
+            notes.append(f"{claim}={str(claims[claim])[:40]}")
+    valid = None
+    exp = claims.get("exp")
+    if isinstance(exp, int | float):
+        expires = datetime.fromtimestamp(exp, UTC)
+        notes.append("exp=" + expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        if at is not None:
+            valid = expires > at
+            notes.append("valid at log time" if valid else "expired at log time")
+    else:
+        notes.append("no expiry")
+        valid = True
+    if alg.lower() == "none":
+        notes.append("unsigned (alg=none)")
+        return "high", ", ".join(notes)
+    # without a log timestamp the token may still be valid: assume the worse
+    return ("medium" if valid is False else "high"), ", ".join(notes)

@@ -1,0 +1,58 @@
+"""Masking and keyed fingerprints: a report must never carry a usable secret."""
+
+import hashlib
+import hmac
+import os
+import re
+import secrets as random_secrets
+from pathlib import Path
+
+_KNOWN_PREFIX = re.compile(
+    r"^(ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-|xox[a-z]-|sk_live_|rk_live_|sk_test_|rk_test_|sk-ant-|"
+    r"sk-proj-|sk-|AKIA|ASIA|AIza|SG\.|npm_|pypi-|eyJ|Bearer |Basic )"
+)
+KEY_ENV = "APIFORENSICS_FINGERPRINT_KEY"
+
+
+def mask(value: str, rule: str = "") -> str:
+    """'ghp_Ab…9z', '411111******1111', '****(12 chars)': enough to recognise, never enough to use."""
+    if rule == "card_number":
+        digits = re.sub(r"\D", "", value)
+        return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
+    if rule == "private_key":
+        return "-----BEGIN … PRIVATE KEY----- (" + str(len(value)) + " chars)"
+    prefix = _KNOWN_PREFIX.match(value)
+    if prefix and len(value) >= len(prefix.group()) + 12:
+        start = prefix.group()
+        return f"{start}{value[len(start) : len(start) + 2]}…{value[-2:]}"
+    if len(value) >= 24:
+        return f"{value[:2]}…{value[-2:]} ({len(value)} chars)"
+    return f"****({len(value)} chars)"
+
+
+def default_key_file() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "apiforensics" / "fingerprint.key"
+
+
+def fingerprint_key(explicit: str | None = None) -> bytes:
+    """--fingerprint-key, else $APIFORENSICS_FINGERPRINT_KEY, else a per-user random key file."""
+    if explicit:
+        return explicit.encode()
+    if os.environ.get(KEY_ENV):
+        return os.environ[KEY_ENV].encode()
+    path = default_key_file()
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = random_secrets.token_hex(32).encode()
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key)
+        return key
+
+
+def fingerprint(value: str, key: bytes) -> str:
+    """HMAC-SHA256 of the secret under the user's key: equal secrets group, short ones cannot be guessed."""
+    return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:16]

@@ -1,0 +1,275 @@
+"""The scan: a Polars keyword prefilter over every line, then field-aware checks on the candidates only."""
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+import polars as pl
+
+from forensics_cli.schema import TS_DTYPE
+from forensics_cli.secrets import fields as F
+from forensics_cli.secrets.cards import find_cards, is_card_number
+from forensics_cli.secrets.detectors import GENERIC_ASSIGNMENT, RULES, scan_value
+from forensics_cli.secrets.jwt import describe as describe_jwt
+from forensics_cli.secrets.redact import fingerprint, mask
+
+SECRET_COLUMNS = [
+    "rule",
+    "severity",
+    "file",
+    "line",
+    "timestamp",
+    "field",
+    "redacted",
+    "fingerprint",
+    "request_id",
+    "ip",
+    "user",
+    "detail",
+]
+MAX_DEPTH = 32  # nesting walked in one record
+MAX_EMBEDDED_DEPTH = 3  # JSON inside JSON strings
+_FIELD_WORDS = [
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "authorization",
+    "cookie",
+    "session",
+    "private",
+    "card",
+    '"pan"',
+    '"pin"',
+    '"otp"',
+    '"ssn"',
+    '"cvv"',
+    '"cvc"',
+    "signature",
+    "sig=",
+    "credential",
+    "passphrase",
+    "bearer",
+    "basic ",
+]
+PREFILTER_WORDS = sorted(set(_FIELD_WORDS) | {k for r in RULES + [GENERIC_ASSIGNMENT] for k in r.keywords})
+_CARD_PREFILTER = r"\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{1,7}"
+_USERINFO_PREFILTER = r"://[^/\s:@]+:[^/\s@]+@"
+_URLISH = re.compile(r"[^\s'\"<>]*\?[^\s'\"<>]+")
+_AUTH_SCHEME = re.compile(r"(?i)\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]{8,}")
+
+
+@dataclass
+class Hit:
+    rule: str
+    severity: str
+    field: str
+    secret: str
+    needles: list[str]  # the secret as written in the raw line (for --write-sanitized)
+    detail: str = ""
+
+
+@dataclass
+class Record:
+    """One candidate line being scanned."""
+
+    ts: datetime | None
+    hits: list[Hit] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+
+    def add(self, rule: str, severity: str, path: str, secret: str, needles=None, detail: str = ""):
+        if F.is_placeholder(secret) or any(h.secret == secret and h.field == path for h in self.hits):
+            return
+        written = needles or _json_forms(secret)
+        self.hits.append(Hit(rule, severity, path, secret, written, detail))
+
+
+def _json_forms(value: str) -> list[str]:
+    """How a string value can appear inside a JSON line (raw, or escaped by Python's json or orjson)."""
+    forms = [value, json.dumps(value)[1:-1], orjson.dumps(value).decode()[1:-1]]
+    return list(dict.fromkeys(forms))
+
+
+def candidate_filter_on(column: str = "raw") -> pl.Expr:
+    """Lines worth a closer look: a keyword, a card-like digit run or a URL with credentials."""
+    raw = pl.col(column)
+    return (
+        raw.str.contains_any(PREFILTER_WORDS, ascii_case_insensitive=True)
+        | raw.str.contains(_CARD_PREFILTER)
+        | raw.str.contains(_USERINFO_PREFILTER)
+    )
+
+
+def _value_rules(record: Record, path: str, text: str, needles=None):
+    for rule, secret in scan_value(text):
+        if rule.name == "jwt":
+            described = describe_jwt(secret, record.ts)
+            if described is None:
+                continue
+            record.add("jwt", described[0], path, secret, needles, described[1])
+        else:
+            record.add(rule.name, rule.severity, path, secret, needles)
+
+
+def _structured_text(record: Record, path: str, text: str, depth: int):
+    """URLs, query strings, embedded JSON and key=value text inside a string value or a free-text line."""
+    before = len(record.hits)
+    if "=" in text:
+        # a query string or URL on its own, or the URL-like words of a sentence
+        queries = [text] if not any(c.isspace() for c in text.strip()) else _URLISH.findall(text)
+        for query in queries:
+            for param, value, written in F.query_secrets(query):
+                _leaf(
+                    record, param, f"{path}?{param}", value, depth, needles=[written] + _json_forms(written)
+                )
+    for scheme_and_credential in _AUTH_SCHEME.findall(text):
+        found = F.authorization_secret(scheme_and_credential)
+        if found:
+            _leaf(record, "authorization", path, scheme_and_credential, depth, needles=_json_forms(found[1]))
+    userinfo = F.url_userinfo(text)
+    if userinfo:
+        record.add("url_credentials", "high", path, userinfo[1], [userinfo[0]])
+    stripped = text.strip()
+    if stripped.startswith("{") and stripped.endswith("}") and depth < MAX_EMBEDDED_DEPTH:
+        try:
+            embedded = orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            embedded = None
+        if isinstance(embedded, dict):
+            _walk(record, embedded, path, depth + 1)
+            return
+    if any(c.isdigit() for c in text):
+        for card in find_cards(text):
+            record.add("card_number", _card_severity(record), path, card)
+    if len(text) >= 12 and len(record.hits) == before:
+        for secret in GENERIC_ASSIGNMENT.find(text):
+            if not any(secret in h.secret or h.secret in secret for h in record.hits):
+                record.add(GENERIC_ASSIGNMENT.name, GENERIC_ASSIGNMENT.severity, path, secret)
+
+
+def _card_severity(record: Record) -> str:
+    return "critical" if record.keys & F.CARD_EXTRA_KEYS else "high"
+
+
+def _leaf(record: Record, key: str, path: str, text: str, depth: int, needles=None):
+    name = F.normalize_key(key)
+    before = len(record.hits)
+    if name in ("authorization", "proxyauthorization"):
+        found = F.authorization_secret(text)
+        if found:
+            rule, secret = found
+            _value_rules(record, path, secret, needles)
+            if len(record.hits) == before:
+                record.add(rule, "high" if rule == "basic_auth" else "medium", path, secret, needles)
+        return
+    if name in ("cookie", "setcookie"):
+        for cookie, value in F.session_cookies(text):
+            record.add("session_cookie", "medium", f"{path}.{cookie}", value, _json_forms(value))
+        return
+    if F.is_sensitive_key(key):
+        if F.is_placeholder(text):
+            return
+        _value_rules(record, path, text, needles)
+        if len(record.hits) > before:
+            return
+        if name in F.CARD_KEYS or name.endswith("cardnumber"):
+            if is_card_number(text):
+                record.add("card_number", _card_severity(record), path, text, needles)
+            return
+        record.add("sensitive_field", "high", path, text, needles, f"key {key}")
+        return
+    _value_rules(record, path, text, needles)
+    if len(record.hits) == before and not F.is_id_like(key):
+        _structured_text(record, path, text, depth)
+
+
+def _walk(record: Record, value, path: str, depth: int):
+    if depth > MAX_DEPTH:
+        return
+    if isinstance(value, dict):
+        record.keys.update(F.normalize_key(k) for k in value)
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else key
+            if isinstance(item, dict | list):
+                _walk(record, item, child, depth + 1)
+            elif isinstance(item, str | int | float) and not isinstance(item, bool):
+                _leaf(record, key, child, str(item), depth)
+    elif isinstance(value, list):
+        parent_key = path.rsplit(".", 1)[-1]
+        for index, item in enumerate(value):
+            child = f"{path}[{index}]"
+            if isinstance(item, dict | list):
+                _walk(record, item, child, depth + 1)
+            elif isinstance(item, str | int | float) and not isinstance(item, bool):
+                _leaf(record, parent_key, child, str(item), depth)  # header lists: ["Bearer ..."]
+
+
+def scan_line(raw: str, ts: datetime | None = None) -> list[Hit]:
+    """Every secret in one log line: field-aware for JSON objects, text rules for anything else."""
+    record = Record(ts)
+    stripped = raw.strip()
+    parsed = None
+    if stripped.startswith("{"):
+        try:
+            parsed = orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            parsed = None
+    if isinstance(parsed, dict):
+        _walk(record, parsed, "", 0)
+    else:
+        record.keys.update(k for k in F.CARD_EXTRA_KEYS if k in raw.lower())
+        _value_rules(record, "", raw)
+        _structured_text(record, "", raw, MAX_EMBEDDED_DEPTH)
+    return record.hits
+
+
+def scan(lines: pl.DataFrame, key: bytes) -> pl.DataFrame:
+    """Findings for a frame of lines (file, line, ts, raw, request_id, ip, user): SECRET_COLUMNS plus
+    `secret` and `needles` (internal: dropped before output unless --show-secrets)."""
+    candidates = lines.filter(candidate_filter_on("raw"))
+    rows = []
+    for file, line, ts, raw, request_id, ip, user in candidates.select(
+        "file", "line", "ts", "raw", "request_id", "ip", "user"
+    ).iter_rows():  # candidates only: a small share of the lines
+        for hit in scan_line(raw, ts):
+            rows.append(
+                (
+                    hit.rule,
+                    hit.severity,
+                    file,
+                    line,
+                    ts,
+                    hit.field,
+                    mask(hit.secret, hit.rule),
+                    fingerprint(hit.secret, key),
+                    request_id,
+                    ip,
+                    user,
+                    hit.detail,
+                    hit.secret,
+                    hit.needles,
+                )
+            )
+    schema = {
+        "rule": pl.String,
+        "severity": pl.String,
+        "file": pl.String,
+        "line": pl.Int64,
+        "timestamp": TS_DTYPE,
+        "field": pl.String,
+        "redacted": pl.String,
+        "fingerprint": pl.String,
+        "request_id": pl.String,
+        "ip": pl.String,
+        "user": pl.String,
+        "detail": pl.String,
+        "secret": pl.String,
+        "needles": pl.List(pl.String),
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
