@@ -166,12 +166,14 @@ def _candidate(path: Path, root: Path) -> Candidate:
     return Candidate(name, str(path.parent / base), order, service, compression, skip, reason)
 
 
-def rotation_stamp(name: str) -> datetime | None:
-    """The date a dateext or lumberjack name carries, for gap checks between rotations."""
+def rotation_slot(name: str) -> tuple[str, int] | None:
+    """('numbered', N) for x.log.N[.gz], ('daily', ordinal day) for x.log-YYYYMMDD[.gz], else None."""
     stem = _COMPRESSED_SUFFIX.sub("", name)
+    if match := _NUMBERED.match(stem):
+        return "numbered", int(match["n"])
     if match := _DATEEXT.match(stem):
         try:
-            return datetime.strptime(match["date"], "%Y%m%d")
+            return "daily", datetime.strptime(match["date"], "%Y%m%d").toordinal()
         except ValueError:
             return None
     return None

@@ -38,6 +38,8 @@ class FileReport:
     reject_reasons: dict[str, int] = field(default_factory=dict)
     bad_utf8_lines: int = 0
     last_line_cut: bool = False
+    rotation_base: str = ""  # the name the rotated set shares (directory + base name)
+    rotation_order: tuple = ()  # sorts the set oldest first (see discover.rotation_key)
 
 
 @dataclass
@@ -119,7 +121,14 @@ def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, option
 
 def read_candidate(candidate: Candidate, rank: int, options: LoadOptions) -> tuple:
     """(events, rejects, report) for one discovered file."""
-    report = FileReport(candidate.path, options.service or candidate.service, candidate.compression, rank)
+    report = FileReport(
+        candidate.path,
+        options.service or candidate.service,
+        candidate.compression,
+        rank,
+        rotation_base=candidate.rotation_base,
+        rotation_order=candidate.rotation_order,
+    )
     if candidate.skip_status:
         report.status, report.reason = candidate.skip_status, candidate.skip_reason
         return empty_events(), pl.DataFrame(schema=REJECT_SCHEMA), report

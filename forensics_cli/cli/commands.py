@@ -9,6 +9,7 @@ import click
 from forensics_cli.analyses import secrets_report
 from forensics_cli.analyses.auth import DEFAULT_LOGIN_PATHS
 from forensics_cli.analyses.bruteforce import Thresholds, detect
+from forensics_cli.analyses.gaps import GapOptions, coverage, find_gaps, parse_retention
 from forensics_cli.analyses.ingest import all_read_whole, ingest_report
 from forensics_cli.analyses.timeline import Selection, build_timeline, closest_request_ids, summarize
 from forensics_cli.cli.options import CommonArgs, Duration, common_options
@@ -16,7 +17,7 @@ from forensics_cli.export import write_events
 from forensics_cli.render.machine import emit, format_for, serialize
 from forensics_cli.render.report import ingest_table, print_hint, print_summary, progress, rejects_table
 from forensics_cli.render.tables import render_text
-from forensics_cli.render.views import bruteforce_view, secrets_view, timeline_view
+from forensics_cli.render.views import bruteforce_view, gaps_view, secrets_view, timeline_view
 from forensics_cli.secrets.exposure import SecretsConfigError
 from forensics_cli.secrets.scan import SECRET_COLUMNS
 from forensics_cli.session import InputError, load_events
@@ -284,6 +285,45 @@ def scan_secrets(
     sys.exit(1 if findings.rows.height else 0)
 
 
+@click.command()
+@common_options
+@click.option(
+    "--min-gap",
+    type=Duration(),
+    default="60s",
+    show_default=True,
+    help="Shortest silence worth judging; longer ones are reported only when improbable.",
+)
+@click.option(
+    "--max-skew",
+    type=Duration(),
+    default="5m",
+    show_default=True,
+    help="A line this far from both neighbours' times is out of order.",
+)
+@click.option(
+    "--retention",
+    metavar="DURATION|PCI|SOC2|HIPAA",
+    help="Report whether the logs reach back this far (PCI, SOC2: 1y; HIPAA: 6y).",
+)
+def gaps(common: CommonArgs, min_gap, max_skew, retention):
+    """Stretches of time the logs do not cover, and signs of tampering or damage, per service.
+
+    Kinds: time_gap (an improbable silence, learnt from the service's own rate), missing_rotation,
+    truncated_file, out_of_order, overlap, retention. Exit 1 when anything is reported.
+    """
+    try:
+        retention_s = parse_retention(retention) if retention else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--retention") from None
+    result = _load(common)
+    options = GapOptions(min_gap_s=min_gap, max_skew_s=max_skew, retention_s=retention_s)
+    rows = find_gaps(result.events, result.reports, options)
+    _output(common, result, rows, lambda: gaps_view(rows, coverage(result.events)))
+    print_summary(result.reports, common.quiet)
+    sys.exit(1 if rows.height else 0)
+
+
 def register(group: click.Group):
-    for command in (ingest, timeline, bruteforce, scan_secrets):
+    for command in (ingest, timeline, bruteforce, scan_secrets, gaps):
         group.add_command(command)

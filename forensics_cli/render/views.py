@@ -155,3 +155,39 @@ def secrets_view(findings: pl.DataFrame, exposure: pl.DataFrame, grouped: bool):
         f"{live} still present in the newest log file of their service",
         style="bold red" if live else "",
     )
+
+
+def gaps_view(rows: pl.DataFrame, coverage: tuple):
+    """A coverage strip per service (red where a reported problem lies), then one row per problem."""
+    low, high, strips = coverage
+    if strips:
+        width = len(next(iter(strips.values())))
+        span = max((high - low).total_seconds(), 1.0)
+        strip_text = Text()
+        label = max(len(s) for s in strips) + 2
+        strip_text.append(
+            f"{'':<{label}}{low:%Y-%m-%d %H:%M}".ljust(label + width - 16) + f"{high:%Y-%m-%d %H:%M}\n",
+            style="dim",
+        )
+        for service, counts in strips.items():
+            bad = [False] * width
+            for start, end in rows.filter(pl.col("service") == service).select("start", "end").iter_rows():
+                if start is None or end is None:
+                    continue
+                first = int((start - low).total_seconds() / span * (width - 1))
+                last = int((end - low).total_seconds() / span * (width - 1))
+                for slot in range(max(first, 0), min(last, width - 1) + 1):
+                    bad[slot] = True
+            strip_text.append_text(cell(service.ljust(label)))
+            for count, problem in zip(counts, bad, strict=True):
+                strip_text.append(
+                    "█" if count else "·", style="red" if problem else ("green" if count else "dim")
+                )
+            strip_text.append("\n")
+        yield Panel(strip_text, title="coverage (█ logged, · silent, red: reported problem)", expand=False)
+    shown = rows.with_columns(
+        pl.format("{}:{}", "file", "line").alias("evidence"),
+        (pl.col("duration_s") / 60).round(1).alias("minutes"),
+    )
+    columns = ["severity", "kind", "service", "start", "end", "minutes", "evidence", "detail"]
+    yield frame_table(shown, columns, title="Coverage and integrity problems", styler=severity_style)

@@ -1,0 +1,390 @@
+"""Coverage and integrity: silences, missing rotations, truncated files, out-of-order and repeated lines.
+
+The silence statistic (docs/gaps.md): a service writes in bursts (one request, several lines in the same
+second), so it is measured in *active seconds* (distinct seconds with at least one line). For a silence
+of d seconds the expected number of active seconds is λ·d, with λ the lower of two rates learnt from
+the logs themselves: the service's rate in the hour before and after the silence, and its mean rate in
+the same hour of day on the other days. Under a Poisson model the chance of such a silence is
+exp(-λ·d); a silence is reported when λ·d is at least `min_expected` (default 15, a chance below 3e-7)
+and d is at least --min-gap.
+"""
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from forensics_cli.discover import rotation_slot
+from forensics_cli.load import FileReport
+from forensics_cli.schema import TS_DTYPE
+
+GAP_COLUMNS = ["kind", "severity", "start", "end", "duration_s", "service", "file", "line", "detail"]
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+RETENTION_PRESETS = {"PCI": 365 * 86400, "SOC2": 365 * 86400, "HIPAA": 6 * 365 * 86400}
+
+
+@dataclass
+class GapOptions:
+    min_gap_s: float = 60.0
+    min_expected: float = 15.0
+    max_skew_s: float = 300.0  # jumps beyond this between neighbouring lines are out of order
+    retention_s: float | None = None
+    context_s: float = 3600.0  # "surrounding hours" on each side of a silence
+
+
+def _row(kind, severity, start, end, service, file, line, detail) -> dict:
+    duration = (end - start).total_seconds() if start is not None and end is not None else None
+    return {
+        "kind": kind,
+        "severity": severity,
+        "start": start,
+        "end": end,
+        "duration_s": duration,
+        "service": service,
+        "file": file,
+        "line": line,
+        "detail": detail,
+    }
+
+
+def _hourly(times: pl.Series) -> dict:
+    """{hour of day: {day: lines}} of one service."""
+    counts = (
+        pl.DataFrame({"ts": times})
+        .group_by(pl.col("ts").dt.date().alias("day"), pl.col("ts").dt.hour().alias("hour"))
+        .len()
+    )
+    table: dict = {"days": set(counts["day"].to_list())}
+    for day, hour, n in counts.iter_rows():
+        table.setdefault(hour, {})[day] = n
+    return table
+
+
+def _rate_same_hour(hourly: dict, at: datetime) -> float | None:
+    """Mean lines per second in `at`'s hour of day, over the other days the service logged at all."""
+    other_days = hourly["days"] - {at.date()}
+    if not other_days:
+        return None
+    same = sum(n for day, n in hourly.get(at.hour, {}).items() if day != at.date())
+    return same / (3600 * len(other_days))
+
+
+def _silences(events: pl.DataFrame, options: GapOptions) -> list[dict]:
+    """Improbable silences per service (see the module docstring)."""
+    rows = []
+    timed = (
+        events.filter(pl.col("ts").is_not_null())
+        .sort(["service", "ts", "file_rank", "line"])
+        .unique(subset=["service", pl.col("ts").dt.truncate("1s")], keep="first", maintain_order=True)
+    )
+    for (service,), group in timed.group_by("service", maintain_order=True):
+        times = group["ts"]
+        hourly = _hourly(times)
+        gaps = group.with_columns(
+            (pl.col("ts") - pl.col("ts").shift(1)).dt.total_seconds(fractional=True).alias("silence"),
+            pl.col("ts").shift(1).alias("start"),
+            pl.col("file").shift(1).alias("prev_file"),
+            pl.col("line").shift(1).alias("prev_line"),
+        )
+        candidates = gaps.filter(pl.col("silence") >= options.min_gap_s)
+        for start, end, silence, file, line in candidates.select(
+            "start", "ts", "silence", "prev_file", "prev_line"
+        ).iter_rows():
+            context = timedelta(seconds=options.context_s)
+            before = times.search_sorted(start, side="right") - times.search_sorted(
+                start - context, side="left"
+            )
+            after = times.search_sorted(end + context, side="right") - times.search_sorted(end, side="left")
+            covered = min(options.context_s, (start - times[0]).total_seconds()) + min(
+                options.context_s, (times[-1] - end).total_seconds()
+            )
+            if covered <= 0:
+                continue
+            around = (before + after) / covered
+            same_hour = _rate_same_hour(hourly, start)
+            rate = min(around, same_hour) if same_hour is not None else around
+            expected = rate * silence
+            if expected >= options.min_expected:
+                rows.append(
+                    _row(
+                        "time_gap",
+                        "medium",
+                        start,
+                        end,
+                        service,
+                        file,
+                        line,
+                        f"silent {silence / 60:.1f} min; expected about {expected:.0f} active "
+                        f"seconds (rate {rate * 60:.2f}/min), observed 0",
+                    )
+                )
+    return rows
+
+
+CROSS_SERVICE_MIN_LINES = 5
+
+
+def _cross_service(rows: list[dict], events: pl.DataFrame) -> None:
+    """A service silent while another kept logging: the strongest sign of deletion. Raises severity."""
+    for row in rows:
+        if row["kind"] != "time_gap":
+            continue
+        others = (
+            events.filter(
+                (pl.col("service") != row["service"])
+                & (pl.col("ts") > row["start"])
+                & (pl.col("ts") < row["end"])
+            )
+            .group_by("service")
+            .len()
+            .filter(pl.col("len") >= CROSS_SERVICE_MIN_LINES)
+        )
+        others = others.sort(["len", "service"], descending=[True, False])
+        if others.height:
+            busy = ", ".join(f"{s} logged {n} lines" for s, n in others.iter_rows())
+            row["detail"] += f"; meanwhile {busy}: possible deletion"
+            row["severity"] = "high"
+
+
+def _by_set(reports: list[FileReport]) -> dict[str, list[FileReport]]:
+    sets: dict[str, list[FileReport]] = {}
+    for report in sorted(reports, key=lambda r: r.rank):
+        if report.status not in ("not_a_log", "empty", "unreadable"):
+            sets.setdefault(report.rotation_base, []).append(report)
+    return sets
+
+
+def _missing_rotations(reports: list[FileReport]) -> list[dict]:
+    rows = []
+    for base, files in _by_set(reports).items():
+        slots = [(rotation_slot(os.path.basename(r.file)), r) for r in files]
+        for kind in ("numbered", "daily"):
+            present = sorted(
+                ((slot[1], r) for slot, r in slots if slot and slot[0] == kind), key=lambda x: x[0]
+            )
+            for (low, low_report), (high, high_report) in zip(present, present[1:], strict=False):
+                missing = list(range(low + 1, high))
+                if not missing:
+                    continue
+                # x.log.N: a higher N is older; x.log-DATE: a later date is newer
+                older, newer = (high_report, low_report) if kind == "numbered" else (low_report, high_report)
+                names = ", ".join(_slot_name(base, kind, n) for n in missing)
+                rows.append(
+                    _row(
+                        "missing_rotation",
+                        "high",
+                        older.last_ts,
+                        newer.first_ts,
+                        older.service,
+                        newer.file,
+                        1,
+                        f"absent from the rotated set: {names}",
+                    )
+                )
+    return rows
+
+
+def _slot_name(base: str, kind: str, value: int) -> str:
+    name = os.path.basename(base)
+    if kind == "numbered":
+        return f"{name}.{value}[.gz]"
+    return f"{name}-{datetime.fromordinal(value).strftime('%Y%m%d')}[.gz]"
+
+
+def _truncated(reports: list[FileReport]) -> list[dict]:
+    rows = []
+    for files in _by_set(reports).values():
+        for index, report in enumerate(files):
+            if report.status != "truncated":
+                continue
+            following = next((f.first_ts for f in files[index + 1 :] if f.first_ts is not None), None)
+            rows.append(
+                _row(
+                    "truncated_file",
+                    "medium",
+                    report.last_ts,
+                    following or report.last_ts,
+                    report.service,
+                    report.file,
+                    report.lines,
+                    report.reason,
+                )
+            )
+    return rows
+
+
+def _out_of_order(events: pl.DataFrame, max_skew_s: float) -> list[dict]:
+    """Lines whose time jumps far from both neighbours (backdated or future-dated inserts)."""
+    skew = timedelta(seconds=max_skew_s)
+    frame = (
+        events.filter(pl.col("ts").is_not_null())
+        .sort(["file_rank", "line"])
+        .with_columns(
+            pl.col("ts").shift(1).over("file").alias("prev"),
+            pl.col("ts").shift(-1).over("file").alias("next"),
+        )
+    )
+    back = (pl.col("prev") - pl.col("ts") > skew) & (pl.col("next") - pl.col("ts") > skew)
+    ahead = (pl.col("ts") - pl.col("prev") > skew) & (pl.col("ts") - pl.col("next") > skew)
+    flagged = frame.filter((back | ahead).fill_null(False))
+    rows = []
+    for ts, prev, service, file, line in flagged.select("ts", "prev", "service", "file", "line").iter_rows():
+        offset = (ts - prev).total_seconds()
+        direction = "older" if offset < 0 else "newer"
+        rows.append(
+            _row(
+                "out_of_order",
+                "high",
+                min(ts, prev),
+                max(ts, prev),
+                service,
+                file,
+                line,
+                f"timestamp {abs(offset) / 3600:.1f} h {direction} than its neighbours: "
+                "inserted or backdated record?",
+            )
+        )
+    return rows
+
+
+def _overlaps(events: pl.DataFrame, reports: list[FileReport]) -> list[dict]:
+    """Lines repeated in two files of one rotated set (copytruncate races): counted twice by a timeline."""
+    base_of = pl.DataFrame(
+        {"file": [r.file for r in reports], "rotation_base": [r.rotation_base for r in reports]}
+    )
+    hashed = events.select(
+        "file", "file_rank", "line", "ts", "service", pl.col("raw").hash().alias("h")
+    ).join(base_of, on="file")
+    repeated = (
+        hashed.group_by("rotation_base", "h")
+        .agg(pl.col("file").n_unique().alias("n"), pl.all())
+        .filter(pl.col("n") > 1)
+        .explode(["file", "file_rank", "line", "ts", "service"])
+    )
+    rows = []
+    if repeated.is_empty():
+        return rows
+    per_file = (
+        repeated.group_by("rotation_base", "file")
+        .agg(
+            pl.len().alias("count"),
+            pl.col("ts").min().alias("start"),
+            pl.col("ts").max().alias("end"),
+            pl.col("line").min().alias("line"),
+            pl.col("service").first(),
+            pl.col("file_rank").first(),
+        )
+        .sort("file_rank")
+    )
+    for _, count, start, end, line, service, file in per_file.select(
+        "rotation_base", "count", "start", "end", "line", "service", "file"
+    ).iter_rows():
+        rows.append(
+            _row(
+                "overlap",
+                "low",
+                start,
+                end,
+                service,
+                file,
+                line,
+                f"{count} lines also appear in another file of the rotated set (copytruncate?)",
+            )
+        )
+    return rows
+
+
+def _retention(events: pl.DataFrame, retention_s: float) -> list[dict]:
+    times = events["ts"].drop_nulls()
+    if times.is_empty():
+        return []
+    earliest, latest = times.min(), times.max()
+    required = latest - timedelta(seconds=retention_s)
+    if earliest <= required:
+        return []
+    first = events.filter(pl.col("ts") == earliest).sort("file_rank", "line").row(0, named=True)
+    days = retention_s / 86400
+    return [
+        _row(
+            "retention",
+            "medium",
+            required,
+            earliest,
+            first["service"],
+            first["file"],
+            first["line"],
+            f"logs reach back to {earliest:%Y-%m-%d}; {days:.0f} days of retention need {required:%Y-%m-%d}",
+        )
+    ]
+
+
+def _explained(row: dict, spans: list[dict]) -> bool:
+    return any(
+        s["service"] == row["service"]
+        and s["start"] is not None
+        and s["end"] is not None
+        and s["start"] <= row["start"]
+        and row["end"] <= s["end"]
+        for s in spans
+    )
+
+
+def find_gaps(
+    events: pl.DataFrame, reports: list[FileReport], options: GapOptions | None = None
+) -> pl.DataFrame:
+    """All coverage and integrity problems, most severe first, then by time."""
+    options = options or GapOptions()
+    damage = _missing_rotations(reports) + _truncated(reports)
+    silences = [r for r in _silences(events, options) if not _explained(r, damage)]
+    _cross_service(silences, events)
+    rows = damage + silences + _out_of_order(events, options.max_skew_s) + _overlaps(events, reports)
+    if options.retention_s:
+        rows += _retention(events, options.retention_s)
+    schema = {
+        "kind": pl.String,
+        "severity": pl.String,
+        "start": TS_DTYPE,
+        "end": TS_DTYPE,
+        "duration_s": pl.Float64,
+        "service": pl.String,
+        "file": pl.String,
+        "line": pl.Int64,
+        "detail": pl.String,
+    }
+    frame = pl.DataFrame(rows, schema=schema)
+    order = pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8)
+    return frame.sort([order, "start", "service", "file", "line"], nulls_last=True)
+
+
+def parse_retention(text: str) -> float:
+    """'1y', '90d', or a preset: PCI, SOC2 (1 year), HIPAA (6 years)."""
+    from forensics_cli.durations import parse_duration
+
+    return RETENTION_PRESETS.get(text.upper()) or parse_duration(text)
+
+
+def coverage(
+    events: pl.DataFrame, width: int = 60
+) -> tuple[datetime | None, datetime | None, dict[str, list[int]]]:
+    """Lines per service in `width` equal slices of the whole time range (for the coverage strip)."""
+    times = events["ts"].drop_nulls()
+    if times.is_empty():
+        return None, None, {}
+    low, high = times.min(), times.max()
+    span = max((high - low).total_seconds(), 1.0)
+    counted = (
+        events.filter(pl.col("ts").is_not_null())
+        .with_columns(
+            ((pl.col("ts") - low).dt.total_seconds(fractional=True) / span * (width - 1))
+            .floor()
+            .cast(pl.Int64)
+            .alias("slot")
+        )
+        .group_by("service", "slot")
+        .len()
+    )
+    strips: dict[str, list[int]] = {}
+    for service, slot, count in counted.sort("service", "slot").iter_rows():
+        strips.setdefault(service, [0] * width)[slot] = count
+    return low, high, strips
