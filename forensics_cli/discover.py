@@ -162,8 +162,8 @@ def _candidate(path: Path, root: Path) -> Candidate:
             "not_a_log",
             "not a regular file (FIFO, socket or device)",
         )
-    compression, skip, reason = sniff(name)
-    return Candidate(name, str(path.parent / base), order, service, compression, skip, reason)
+    # content sniffing happens when the file is read (in parallel, and not at all on a cache hit)
+    return Candidate(name, str(path.parent / base), order, service, "none", None, "")
 
 
 def rotation_slot(name: str) -> tuple[str, int] | None:

@@ -9,11 +9,12 @@ import polars as pl
 from forensics_cli.render.machine import OutputError, for_machines
 
 
-def write_events(events: pl.DataFrame, target: str, protected: set[str]):
+def write_events(events: pl.LazyFrame | pl.DataFrame, target: str, protected: set[str]):
     """FILE.parquet, FILE.csv, FILE.jsonl, or a directory of service=/day= Parquet partitions."""
     if os.path.realpath(target) in protected:
         raise OutputError(f"refusing to write {target}: it is one of the input log files")
     extension = os.path.splitext(target)[1].lower()
+    events = events.lazy().collect()
     try:
         if extension in (".parquet", ".csv", ".jsonl"):
             directory = os.path.dirname(os.path.abspath(target))

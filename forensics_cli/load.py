@@ -1,5 +1,7 @@
 """discover -> read -> parse -> normalize: every log file under PATHS into one event frame."""
 
+import hashlib
+import json
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -9,7 +11,8 @@ from datetime import datetime
 
 import polars as pl
 
-from forensics_cli.discover import Candidate, discover
+from forensics_cli.cache import EventCache, restore_report_fields, scan_cached, with_file
+from forensics_cli.discover import Candidate, discover, sniff
 from forensics_cli.formats import FIELD_PATHS
 from forensics_cli.normalize import normalize
 from forensics_cli.parse import MAX_JSON_LINE_BYTES, build_tree, decode_objects
@@ -40,13 +43,14 @@ class FileReport:
     last_line_cut: bool = False
     rotation_base: str = ""  # the name the rotated set shares (directory + base name)
     rotation_order: tuple = ()  # sorts the set oldest first (see discover.rotation_key)
+    cached: bool = False  # read from the event cache, not from the file
 
 
 @dataclass
 class LoadResult:
-    events: pl.DataFrame
+    events: pl.LazyFrame  # every parsed line (EVENT_SCHEMA); collect only what an analysis needs
     reports: list[FileReport]
-    rejects: pl.DataFrame
+    rejects: pl.DataFrame  # every rejected line (REJECT_SCHEMA)
 
 
 @dataclass
@@ -57,6 +61,11 @@ class LoadOptions:
     cache_dir: str | None = None
     use_cache: bool = True
     workers: int = max(1, min(4, os.cpu_count() or 1))
+
+    def settings_key(self) -> str:
+        """What, besides a file's bytes, decides its normalized events (keys the cache)."""
+        text = json.dumps([PARSER_VERSION, self.field_paths, self.tz], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _classify(frame: pl.DataFrame) -> pl.DataFrame:
@@ -111,7 +120,6 @@ def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, option
         pl.lit(candidate.path).alias("file"),
         "line",
         pl.lit(rank, dtype=pl.Int32).alias("file_rank"),
-        pl.lit(options.service or candidate.service).alias("service"),
         "raw",
     )
     events = normalize(decoded, options.field_paths, base, options.tz)
@@ -119,24 +127,20 @@ def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, option
     return events, rejects
 
 
-def read_candidate(candidate: Candidate, rank: int, options: LoadOptions) -> tuple:
-    """(events, rejects, report) for one discovered file."""
-    report = FileReport(
-        candidate.path,
-        options.service or candidate.service,
-        candidate.compression,
-        rank,
-        rotation_base=candidate.rotation_base,
-        rotation_order=candidate.rotation_order,
-    )
-    if candidate.skip_status:
-        report.status, report.reason = candidate.skip_status, candidate.skip_reason
-        return empty_events(), pl.DataFrame(schema=REJECT_SCHEMA), report
+def _with_service(events: pl.LazyFrame, candidate: Candidate, options: LoadOptions) -> pl.LazyFrame:
+    """--service wins, then a mapped service field, then the directory or file name."""
+    fallback = pl.lit(options.service or candidate.service)
+    service = fallback if options.service else pl.coalesce(pl.col("service"), fallback)
+    return events.with_columns(service.alias("service")).select(list(EVENT_SCHEMA))
+
+
+def _parse_file(candidate: Candidate, rank: int, options: LoadOptions, report: FileReport):
+    """Read, parse and normalize one log file: (events, rejects), filling in `report`."""
     tree = build_tree([p for paths in options.field_paths.values() for p in paths])
     state = ReadState()
     event_parts, reject_parts = [], []
     try:
-        for chunk in read_line_chunks(candidate.path, candidate.compression, state):
+        for chunk in read_line_chunks(candidate.path, report.compression, state):
             events, rejects = _parse_chunk(chunk, candidate, rank, tree, options)
             event_parts.append(events)
             reject_parts.append(rejects)
@@ -158,7 +162,48 @@ def read_candidate(candidate: Candidate, rank: int, options: LoadOptions) -> tup
     events = pl.concat(event_parts) if event_parts else empty_events()
     rejects = pl.concat(reject_parts).sort("line") if reject_parts else pl.DataFrame(schema=REJECT_SCHEMA)
     _fill_report(report, state, events, rejects)
-    return events, rejects, report
+    return events, rejects
+
+
+def read_candidate(candidate: Candidate, rank: int, options: LoadOptions, cache: EventCache | None = None):
+    """(events, rejects, report) for one discovered file, from the cache when its bytes were seen before."""
+    report = FileReport(
+        candidate.path,
+        options.service or candidate.service,
+        candidate.compression,
+        rank,
+        rotation_base=candidate.rotation_base,
+        rotation_order=candidate.rotation_order,
+    )
+    nothing = (empty_events().lazy(), pl.DataFrame(schema=REJECT_SCHEMA))
+    if candidate.skip_status:
+        report.status, report.reason = candidate.skip_status, candidate.skip_reason
+        return *nothing, report
+    sha = cache.content_hash(candidate.path) if cache else None
+    hit = cache.get(sha) if sha else None
+    if hit:
+        events_path, rejects, fields = hit
+        for key, value in restore_report_fields(fields).items():
+            setattr(report, key, value)
+        report.cached = True
+        events = _with_service(scan_cached(events_path, candidate.path, rank), candidate, options)
+        return events, with_file(rejects, candidate.path), report
+    report.compression, skip, reason = sniff(candidate.path)
+    if skip:
+        report.status, report.reason = skip, reason
+        return *nothing, report
+    events, rejects = _parse_file(candidate, rank, options, report)
+    if cache and sha and report.sha256 == sha:  # the file did not change while it was read
+        try:
+            events_path = cache.put(sha, events, rejects, report)
+            return (
+                _with_service(scan_cached(events_path, candidate.path, rank), candidate, options),
+                rejects,
+                report,
+            )
+        except OSError:
+            pass  # a full or read-only cache disk must not stop the analysis
+    return _with_service(events.lazy(), candidate, options), rejects, report
 
 
 def _fill_report(report: FileReport, state: ReadState, events: pl.DataFrame, rejects: pl.DataFrame):
@@ -187,19 +232,24 @@ def load(
     options: LoadOptions | None = None,
     on_file: Callable[[FileReport], None] | None = None,
 ) -> LoadResult:
-    """Read every log file under `paths` into one event frame, sorted by time, file rank and line."""
+    """Every log file under `paths` as one lazy event frame, files read in parallel (and cached)."""
     options = options or LoadOptions()
     candidates = discover(paths)
+    cache = EventCache(options.cache_dir, options.settings_key()) if options.use_cache else None
     results: list[tuple] = [None] * len(candidates)
 
     def work(index: int):
-        results[index] = read_candidate(candidates[index], index, options)
+        results[index] = read_candidate(candidates[index], index, options, cache)
         if on_file:
             on_file(results[index][2])
 
     with ThreadPoolExecutor(max_workers=options.workers) as pool:
         list(pool.map(work, range(len(candidates))))
-    events = pl.concat([r[0] for r in results]) if results else empty_events()
-    events = events.sort(["ts", "file_rank", "line"], nulls_last=True)
+    if cache:
+        try:
+            cache.save_index()
+        except OSError:
+            pass
+    events = pl.concat([r[0] for r in results], how="vertical") if results else empty_events().lazy()
     rejects = pl.concat([r[1] for r in results]) if results else pl.DataFrame(schema=REJECT_SCHEMA)
-    return LoadResult(events.select(list(EVENT_SCHEMA)), [r[2] for r in results], rejects)
+    return LoadResult(events, [r[2] for r in results], rejects)

@@ -34,7 +34,8 @@ def normalize(
     base: pl.DataFrame,
     tz: str = "UTC",
 ) -> pl.DataFrame:
-    """Event rows for the decoded lines. `base` has file, line, file_rank, service and raw per row."""
+    """Event rows for the decoded lines. `base` has file, line, file_rank and raw per row; `service` is
+    the mapped service field (null unless --field-map names one): the loader fills in the rest."""
     frame = pl.DataFrame(decoded) if decoded else pl.DataFrame({"_": [None] * base.height})
     fields = {name: _first_present(decoded, paths) for name, paths in field_paths.items()}
     ts_raw = fields["ts"]
@@ -77,6 +78,6 @@ def normalize(
     ts_filled = fill_with_dateutil(events["_ts_raw"], events["ts"], tz)
     events = events.with_columns(ts_filled.alias("ts"))
     combined = pl.concat([base, events], how="horizontal").with_columns(
-        pl.coalesce("_service_field", "service").alias("service")
+        pl.col("_service_field").alias("service")
     )
     return combined.select([pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items()])

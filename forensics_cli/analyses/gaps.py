@@ -48,77 +48,79 @@ def _row(kind, severity, start, end, service, file, line, detail) -> dict:
     }
 
 
-def _hourly(times: pl.Series) -> dict:
-    """{hour of day: {day: lines}} of one service."""
-    counts = (
-        pl.DataFrame({"ts": times})
-        .group_by(pl.col("ts").dt.date().alias("day"), pl.col("ts").dt.hour().alias("hour"))
-        .len()
-    )
-    table: dict = {"days": set(counts["day"].to_list())}
-    for day, hour, n in counts.iter_rows():
-        table.setdefault(hour, {})[day] = n
-    return table
-
-
-def _rate_same_hour(hourly: dict, at: datetime) -> float | None:
-    """Mean lines per second in `at`'s hour of day, over the other days the service logged at all."""
-    other_days = hourly["days"] - {at.date()}
-    if not other_days:
-        return None
-    same = sum(n for day, n in hourly.get(at.hour, {}).items() if day != at.date())
-    return same / (3600 * len(other_days))
-
-
 def _silences(events: pl.DataFrame, options: GapOptions) -> list[dict]:
-    """Improbable silences per service (see the module docstring)."""
+    """Improbable silences per service (see the module docstring), vectorized per service."""
     rows = []
-    timed = (
+    context = timedelta(seconds=options.context_s)
+    active = (
         events.filter(pl.col("ts").is_not_null())
         .sort(["service", "ts", "file_rank", "line"])
         .unique(subset=["service", pl.col("ts").dt.truncate("1s")], keep="first", maintain_order=True)
     )
-    for (service,), group in timed.group_by("service", maintain_order=True):
+    for (service,), group in active.group_by("service", maintain_order=True):
         times = group["ts"]
-        hourly = _hourly(times)
-        gaps = group.with_columns(
-            (pl.col("ts") - pl.col("ts").shift(1)).dt.total_seconds(fractional=True).alias("silence"),
+        candidates = group.select(
             pl.col("ts").shift(1).alias("start"),
-            pl.col("file").shift(1).alias("prev_file"),
-            pl.col("line").shift(1).alias("prev_line"),
+            pl.col("ts").alias("end"),
+            pl.col("file").shift(1).alias("file"),
+            pl.col("line").shift(1).alias("line"),
+        ).with_columns((pl.col("end") - pl.col("start")).dt.total_seconds(fractional=True).alias("silence"))
+        candidates = candidates.filter(pl.col("silence") >= options.min_gap_s)
+        if candidates.is_empty():
+            continue
+        count_before = times.search_sorted(candidates["start"], side="right") - times.search_sorted(
+            candidates["start"] - context, side="left"
         )
-        candidates = gaps.filter(pl.col("silence") >= options.min_gap_s)
-        for start, end, silence, file, line in candidates.select(
-            "start", "ts", "silence", "prev_file", "prev_line"
+        count_after = times.search_sorted(candidates["end"] + context, side="right") - times.search_sorted(
+            candidates["end"], side="left"
+        )
+        hourly = group.group_by(
+            pl.col("ts").dt.date().alias("day"), pl.col("ts").dt.hour().alias("hour")
+        ).len()
+        days = hourly["day"].n_unique()
+        by_hour = hourly.group_by("hour").agg(pl.col("len").sum().alias("hour_total"))
+        first, last = times[0], times[-1]
+        judged = (
+            candidates.with_columns(
+                (count_before + count_after).alias("around_count"),
+                pl.col("start").dt.date().alias("day"),
+                pl.col("start").dt.hour().alias("hour"),
+            )
+            .join(hourly, on=["day", "hour"], how="left")
+            .join(by_hour, on="hour", how="left")
+            .with_columns(
+                (
+                    pl.min_horizontal(pl.lit(options.context_s), (pl.col("start") - first).dt.total_seconds())
+                    + pl.min_horizontal(pl.lit(options.context_s), (last - pl.col("end")).dt.total_seconds())
+                ).alias("covered"),
+                # same hour of day on the other days the service logged
+                pl.when(pl.lit(days) > 1)
+                .then((pl.col("hour_total").fill_null(0) - pl.col("len").fill_null(0)) / (3600 * (days - 1)))
+                .alias("same_hour_rate"),
+            )
+            .filter(pl.col("covered") > 0)
+            .with_columns(
+                pl.min_horizontal(pl.col("around_count") / pl.col("covered"), "same_hour_rate").alias("rate")
+            )
+            .with_columns((pl.col("rate") * pl.col("silence")).alias("expected"))
+            .filter(pl.col("expected") >= options.min_expected)
+        )
+        for start, end, silence, file, line, rate, expected in judged.select(
+            "start", "end", "silence", "file", "line", "rate", "expected"
         ).iter_rows():
-            context = timedelta(seconds=options.context_s)
-            before = times.search_sorted(start, side="right") - times.search_sorted(
-                start - context, side="left"
-            )
-            after = times.search_sorted(end + context, side="right") - times.search_sorted(end, side="left")
-            covered = min(options.context_s, (start - times[0]).total_seconds()) + min(
-                options.context_s, (times[-1] - end).total_seconds()
-            )
-            if covered <= 0:
-                continue
-            around = (before + after) / covered
-            same_hour = _rate_same_hour(hourly, start)
-            rate = min(around, same_hour) if same_hour is not None else around
-            expected = rate * silence
-            if expected >= options.min_expected:
-                rows.append(
-                    _row(
-                        "time_gap",
-                        "medium",
-                        start,
-                        end,
-                        service,
-                        file,
-                        line,
-                        f"silent {silence / 60:.1f} min; expected about {expected:.0f} active "
-                        f"seconds (rate {rate * 60:.2f}/min), observed 0",
-                    )
+            rows.append(
+                _row(
+                    "time_gap",
+                    "medium",
+                    start,
+                    end,
+                    service,
+                    file,
+                    line,
+                    f"silent {silence / 60:.1f} min; expected about {expected:.0f} active "
+                    f"seconds (rate {rate * 60:.2f}/min), observed 0",
                 )
+            )
     return rows
 
 
@@ -253,9 +255,9 @@ def _overlaps(events: pl.DataFrame, reports: list[FileReport]) -> list[dict]:
     base_of = pl.DataFrame(
         {"file": [r.file for r in reports], "rotation_base": [r.rotation_base for r in reports]}
     )
-    hashed = events.select(
-        "file", "file_rank", "line", "ts", "service", pl.col("raw").hash().alias("h")
-    ).join(base_of, on="file")
+    hashed = events.select("file", "file_rank", "line", "ts", "service", pl.col("raw_hash").alias("h")).join(
+        base_of, on="file"
+    )
     repeated = (
         hashed.group_by("rotation_base", "h")
         .agg(pl.col("file").n_unique().alias("n"), pl.all())
@@ -330,11 +332,21 @@ def _explained(row: dict, spans: list[dict]) -> bool:
     )
 
 
+GAP_INPUT = ["ts", "service", "file", "file_rank", "line"]
+
+
+def gap_input(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
+    """The few columns gaps needs (a hash instead of the raw line), so the logs' text is never held."""
+    return events.lazy().select(*GAP_INPUT, pl.col("raw").hash().alias("raw_hash")).collect()
+
+
 def find_gaps(
     events: pl.DataFrame, reports: list[FileReport], options: GapOptions | None = None
 ) -> pl.DataFrame:
-    """All coverage and integrity problems, most severe first, then by time."""
+    """All coverage and integrity problems, most severe first, then by time. `events`: see gap_input()."""
     options = options or GapOptions()
+    if "raw_hash" not in events.columns:
+        events = gap_input(events)
     damage = _missing_rotations(reports) + _truncated(reports)
     silences = [r for r in _silences(events, options) if not _explained(r, damage)]
     _cross_service(silences, events)

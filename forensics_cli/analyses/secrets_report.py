@@ -24,18 +24,27 @@ class SecretFindings:
     all_after_allowlist: pl.DataFrame  # before the baseline: what a sanitized copy must remove
 
 
-def _all_lines(result: LoadResult) -> pl.DataFrame:
+def _all_lines(result: LoadResult) -> pl.LazyFrame:
     """Parsed events and rejected lines alike: a traceback is where keys leak most."""
     columns = ["file", "line", "ts", "raw", "request_id", "ip", "user"]
     parsed = result.events.select(columns)
-    rejected = result.rejects.select(
-        "file",
-        "line",
-        pl.lit(None, dtype=parsed.schema["ts"]).alias("ts"),
-        "raw",
-        *(pl.lit(None, dtype=pl.String).alias(c) for c in ("request_id", "ip", "user")),
+    # a rejected line (a traceback) takes the time of the last parsed line before it in its file
+    rejected_files = result.rejects["file"].unique().to_list()
+    times = (
+        parsed.filter(pl.col("file").is_in(rejected_files))
+        .select("file", "line", "ts")
+        .drop_nulls("ts")
+        .collect()
+        .sort("file", "line")
     )
-    return pl.concat([parsed, rejected])
+    rejected = (
+        result.rejects.select("file", "line", "raw")
+        .sort("file", "line")
+        .join_asof(times, on="line", by="file", strategy="backward", check_sortedness=False)
+        .with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in ("request_id", "ip", "user"))
+        .select(columns)
+    )
+    return pl.concat([parsed, rejected.lazy()])
 
 
 def newest_file_per_service(result: LoadResult) -> dict[str, str]:

@@ -229,10 +229,10 @@ def scan_line(raw: str, ts: datetime | None = None) -> list[Hit]:
     return record.hits
 
 
-def scan(lines: pl.DataFrame, key: bytes) -> pl.DataFrame:
+def scan(lines: pl.LazyFrame | pl.DataFrame, key: bytes) -> pl.DataFrame:
     """Findings for a frame of lines (file, line, ts, raw, request_id, ip, user): SECRET_COLUMNS plus
     `secret` and `needles` (internal: dropped before output unless --show-secrets)."""
-    candidates = lines.filter(candidate_filter_on("raw"))
+    candidates = lines.lazy().filter(candidate_filter_on("raw")).collect()
     rows = []
     for file, line, ts, raw, request_id, ip, user in candidates.select(
         "file", "line", "ts", "raw", "request_id", "ip", "user"
