@@ -1,6 +1,4 @@
-"""The command line: thin click commands over the library. The only module that imports click."""
-
-import sys
+"""The command line: thin click commands over the library. The only package that imports click."""
 
 import click
 
@@ -10,7 +8,38 @@ from forensics_cli.render.machine import OutputError
 from forensics_cli.session import InputError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class UserError(click.ClickException):
+    """One line on stderr, exit code 2 (the SPEC's usage or input error)."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return self.message
+
+
+class ForensicsGroup(click.Group):
+    """Turns every failure into the SPEC's one-line error with exit code 2; --debug shows tracebacks."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except (InputError, OutputError) as exc:
+            raise UserError(str(exc)) from exc
+        except BrokenPipeError:
+            raise click.exceptions.Exit(0) from None
+        except Exception as exc:  # a bug: one line for the user, the traceback with --debug
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise UserError(
+                f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)"
+            ) from exc
+
+
+@click.group(
+    cls=ForensicsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, "--version", prog_name="apiforensics")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an unexpected error.")
 @click.pass_context
@@ -32,34 +61,6 @@ def cli(ctx: click.Context, debug: bool):
 register(cli)
 
 
-def main(argv: list[str] | None = None):
-    """Console-script entry point: one-line errors with exit code 2, tracebacks only with --debug."""
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
-    try:
-        cli.main(args=args, prog_name="apiforensics", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2 if exc.exit_code == 1 else exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (InputError, OutputError) as exc:
-        click.echo(f"apiforensics: error: {exc}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(0)
-    except Exception as exc:  # a bug: one line for the user, the traceback with --debug
-        if debug:
-            raise
-        name = type(exc).__name__
-        click.echo(
-            f"apiforensics: internal error: {name}: {exc} (run again with --debug for details)", err=True
-        )
-        sys.exit(2)
+def main():
+    """Console-script entry point."""
+    cli(prog_name="apiforensics")

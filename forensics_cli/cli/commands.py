@@ -12,6 +12,7 @@ from forensics_cli.analyses.bruteforce import Thresholds, detect
 from forensics_cli.analyses.gaps import GapOptions, coverage, find_gaps, gap_input, parse_retention
 from forensics_cli.analyses.ingest import all_read_whole, ingest_report
 from forensics_cli.analyses.timeline import Selection, build_timeline, closest_request_ids, summarize
+from forensics_cli.cache import EventCache
 from forensics_cli.cli.options import CommonArgs, Duration, common_options
 from forensics_cli.export import write_events
 from forensics_cli.render.machine import emit, format_for, serialize
@@ -19,6 +20,7 @@ from forensics_cli.render.report import ingest_table, print_hint, print_summary,
 from forensics_cli.render.tables import render_text
 from forensics_cli.render.views import bruteforce_view, gaps_view, secrets_view, timeline_view
 from forensics_cli.secrets.exposure import SecretsConfigError
+from forensics_cli.secrets.sanitize import redact_column
 from forensics_cli.secrets.scan import SECRET_COLUMNS
 from forensics_cli.session import InputError, load_events
 
@@ -79,20 +81,21 @@ def ingest(common: CommonArgs, events_out, rejects_out):
     """
     result = _load(common)
     report = ingest_report(result.reports)
+    rejects = redact_column(result.rejects)  # a traceback in a log must not leak a key again
     if events_out:
         write_events(result.events, events_out, _inputs(result))
     if rejects_out:
         fmt = format_for(rejects_out, None)
         emit(
-            serialize(result.rejects, "jsonl" if fmt == "table" else fmt, common.raw_csv),
+            serialize(rejects, "jsonl" if fmt == "table" else fmt, common.raw_csv),
             rejects_out,
             _inputs(result),
         )
 
     def view():
         yield ingest_table(report)
-        if result.rejects.height:
-            yield rejects_table(result.rejects)
+        if rejects.height:
+            yield rejects_table(rejects)
 
     _output(common, result, report, view)
     print_summary(result.reports, common.quiet)
@@ -325,6 +328,27 @@ def gaps(common: CommonArgs, min_gap, max_skew, retention):
     sys.exit(1 if rows.height else 0)
 
 
+@click.group()
+def cache():
+    """Manage the normalized-event cache (Parquet per input file, in the user cache directory)."""
+
+
+@cache.command("clear")
+@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", help="The cache to clear.")
+def cache_clear(cache_dir):
+    """Remove every cached file."""
+    store = EventCache(cache_dir, "")
+    removed = store.clear()
+    click.echo(f"removed {removed} cached files from {store.root}", err=True)
+
+
+@cache.command("path")
+@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR")
+def cache_path(cache_dir):
+    """Print where the cache lives."""
+    click.echo(str(EventCache(cache_dir, "").root))
+
+
 def register(group: click.Group):
-    for command in (ingest, timeline, bruteforce, scan_secrets, gaps):
+    for command in (ingest, timeline, bruteforce, scan_secrets, gaps, cache):
         group.add_command(command)
