@@ -56,9 +56,15 @@ def detail_expr() -> pl.Expr:
         .then(pl.lit(" ") + pl.col("duration_ms").round(0).cast(pl.Int64).cast(pl.String) + pl.lit(" ms"))
         .otherwise(pl.lit(""))
     )
+    # "401 POST /api/login 12 ms" for a response; "request_started POST /api/login" before one
     request = (
         pl.concat_str(
-            [pl.col("status").cast(pl.String), pl.col("method"), pl.col("path")],
+            [
+                pl.when(pl.col("status").is_null()).then(pl.col("event")),
+                pl.col("status").cast(pl.String),
+                pl.col("method"),
+                pl.col("path"),
+            ],
             separator=" ",
             ignore_nulls=True,
         )
@@ -79,7 +85,7 @@ def detail_expr() -> pl.Expr:
             .then(pl.lit(" → ") + pl.col("reason"))
             .otherwise(pl.lit(""))
         )
-        .when(pl.col("status").is_not_null() | pl.col("method").is_not_null())
+        .when(pl.col("status").is_not_null() | pl.col("method").is_not_null() | pl.col("path").is_not_null())
         .then(request)
         .otherwise(pl.coalesce(pl.col("event"), pl.col("level")).fill_null(""))
     )
