@@ -135,6 +135,8 @@ def timeline(common: CommonArgs, request_ids, ips, users, grep, context, limit, 
     result = _load(common)
     window = timedelta(seconds=context) if context else None
     rows = build_timeline(result.events, selection, window, raw=show_raw)
+    if show_raw:
+        rows = redact_column(rows, "raw")  # the raw line, with any secret in it masked
     fmt = format_for(common.output, common.fmt)
     if limit is None and fmt == "table":
         limit = 200
