@@ -253,7 +253,8 @@ def _out_of_order(events: pl.DataFrame, max_skew_s: float) -> list[dict]:
 def _overlaps(events: pl.DataFrame, reports: list[FileReport]) -> list[dict]:
     """Lines repeated in two files of one rotated set (copytruncate races): counted twice by a timeline."""
     base_of = pl.DataFrame(
-        {"file": [r.file for r in reports], "rotation_base": [r.rotation_base for r in reports]}
+        {"file": [r.file for r in reports], "rotation_base": [r.rotation_base for r in reports]},
+        schema={"file": pl.String, "rotation_base": pl.String},
     )
     hashed = events.select("file", "file_rank", "line", "ts", "service", pl.col("raw_hash").alias("h")).join(
         base_of, on="file"
@@ -348,9 +349,20 @@ def find_gaps(
     if "raw_hash" not in events.columns:
         events = gap_input(events)
     damage = _missing_rotations(reports) + _truncated(reports)
-    silences = [r for r in _silences(events, options) if not _explained(r, damage)]
-    _cross_service(silences, events)
-    rows = damage + silences + _out_of_order(events, options.max_skew_s) + _overlaps(events, reports)
+    misplaced = _out_of_order(events, options.max_skew_s)
+    # a backdated line would otherwise open a fake silence hours before its neighbours
+    in_place = events.join(
+        pl.DataFrame(
+            [(r["file"], r["line"]) for r in misplaced],
+            orient="row",
+            schema={"file": pl.String, "line": pl.Int64},
+        ),
+        on=["file", "line"],
+        how="anti",
+    )
+    silences = [r for r in _silences(in_place, options) if not _explained(r, damage)]
+    _cross_service(silences, in_place)
+    rows = damage + silences + misplaced + _overlaps(events, reports)
     if options.retention_s:
         rows += _retention(events, options.retention_s)
     schema = {

@@ -1,0 +1,144 @@
+"""`gaps`: every kind, and the ordinary patterns that must not raise an alarm."""
+
+import random
+from datetime import timedelta
+
+import polars as pl
+
+from forensics_cli.analyses.gaps import GapOptions, find_gaps
+from forensics_cli.load import FileReport
+from tests.conftest import T0, at, events_frame, nginx_line, rows_of, seed_line, write_log
+
+
+def steady(service, start_s, end_s, every_s, file="f.log", rank=0, jitter=0.0, seed=1):
+    rng = random.Random(seed)
+    rows, t = [], start_s
+    while t < end_s:
+        rows.append({"ts": at(t + rng.uniform(-jitter, jitter)), "service": service, "file": file, "file_rank": rank})
+        t += every_s
+    return rows
+
+
+def kinds(frame):
+    return frame["kind"].to_list()
+
+
+def gaps_of(rows, reports=(), **options):
+    """Gaps of rows listed in file order (line numbers are counted per file here)."""
+    counters: dict[str, int] = {}
+    for row in rows:
+        counters[row["file"]] = counters.get(row["file"], 0) + 1
+        row["line"] = counters[row["file"]]
+    return find_gaps(events_frame(rows), list(reports), GapOptions(**options))
+
+
+def test_busy_service_silent_for_eight_minutes_is_a_gap():
+    rows = steady("app", 0, 3600, 0.5) + steady("app", 4080, 7200, 0.5)
+    rows = [r for r in rows if not 3600 <= (r["ts"] - T0).total_seconds() < 4080]
+    found = gaps_of(rows)
+    assert kinds(found) == ["time_gap"]
+    assert found["duration_s"].item() >= 480 and "expected about" in found["detail"].item()
+
+
+def test_quiet_night_silence_of_ten_minutes_is_not_a_gap():
+    rows = steady("app", 0, 4 * 3600, 240, jitter=100)  # a line every ~4 minutes
+    rows = [r for r in rows if not 7200 <= (r["ts"] - T0).total_seconds() < 7800]
+    assert gaps_of(rows).is_empty()
+
+
+def test_subsecond_interleaving_of_workers_is_not_out_of_order():
+    rows = steady("app", 0, 600, 0.1, jitter=0.4, seed=3)  # lines written up to 0.8 s out of order
+    assert gaps_of(rows).is_empty()
+
+
+def test_backdated_inserted_line_is_out_of_order_with_its_line_number():
+    rows = steady("app", 0, 600, 1)
+    rows[300]["ts"] = at(300) - timedelta(hours=6)
+    found = gaps_of(rows, max_skew_s=300)
+    assert kinds(found) == ["out_of_order"]
+    assert (found["file"].item(), found["line"].item()) == ("f.log", 301)
+    assert "6.0 h older" in found["detail"].item()
+
+
+def test_service_that_starts_later_is_not_a_gap():
+    rows = steady("gateway", 0, 7200, 1) + steady("app", 3600, 7200, 1, file="g.log", rank=1)
+    assert gaps_of(rows).is_empty()
+
+
+def test_silence_while_the_front_service_keeps_logging_is_high_severity():
+    app = [r for r in steady("app", 0, 7200, 1, file="a.log") if not 3000 <= (r["ts"] - T0).total_seconds() < 3600]
+    gateway = steady("gateway", 0, 7200, 2, file="g.log", rank=1)
+    found = gaps_of(app + gateway)
+    assert kinds(found) == ["time_gap"]
+    assert found["severity"].item() == "high" and "gateway logged" in found["detail"].item()
+
+
+def test_rotation_boundary_itself_is_not_a_gap():
+    rows = steady("app", 0, 3600, 1, file="x.log.1", rank=0) + steady("app", 3600.5, 7200, 1, file="x.log", rank=1)
+    assert gaps_of(rows).is_empty()
+
+
+def _report(file, rank, first, last, status="ok", base="logs/app/api-audit.log"):
+    return FileReport(file, "app", "gzip", rank, lines=10, parsed=10, first_ts=first, last_ts=last,
+                      status=status, rotation_base=base, reason="compressed stream ends early" if status != "ok"
+                      else "")
+
+
+def test_missing_rotation_spans_the_neighbours():
+    reports = [_report("logs/app/api-audit.log.5.gz", 0, at(0), at(100)),
+               _report("logs/app/api-audit.log.3.gz", 1, at(300), at(400)),
+               _report("logs/app/api-audit.log.2.gz", 2, at(400), at(500))]
+    found = find_gaps(events_frame([]), reports)
+    assert kinds(found) == ["missing_rotation"]
+    row = found.row(0, named=True)
+    assert (row["start"], row["end"]) == (at(100), at(300))
+    assert "api-audit.log.4" in row["detail"]
+
+
+def test_missing_day_in_dateext_names():
+    reports = [_report("logs/gw/access.log-20261116.gz", 0, at(0), at(10), base="logs/gw/access.log"),
+               _report("logs/gw/access.log-20261118.gz", 1, at(20), at(30), base="logs/gw/access.log")]
+    found = find_gaps(events_frame([]), reports)
+    assert kinds(found) == ["missing_rotation"] and "access.log-20261117" in found["detail"].item()
+
+
+def test_truncated_file_runs_to_the_next_file():
+    reports = [_report("logs/app/api-audit.log.2.gz", 0, at(0), at(100), status="truncated"),
+               _report("logs/app/api-audit.log.1.gz", 1, at(500), at(900))]
+    found = find_gaps(events_frame([]), reports)
+    assert kinds(found) == ["truncated_file"]
+    assert (found["start"].item(), found["end"].item()) == (at(100), at(500))
+
+
+def test_repeated_lines_across_a_rotation_are_an_overlap():
+    rows = [{"ts": at(i), "file": "x.log.1", "file_rank": 0, "line": i + 1, "raw": f'{{"n": {i}}}'}
+            for i in range(10)]
+    rows += [{"ts": at(i), "file": "x.log", "file_rank": 1, "line": i - 7, "raw": f'{{"n": {i}}}'}
+             for i in range(8, 14)]
+    reports = [_report("x.log.1", 0, at(0), at(9), base="x.log"), _report("x.log", 1, at(8), at(13), base="x.log")]
+    found = find_gaps(events_frame(rows), reports)
+    assert set(kinds(found)) == {"overlap"}
+    assert found.filter(pl.col("file") == "x.log")["detail"].item().startswith("2 lines")
+
+
+def test_retention_presets(tmp_path, run):
+    write_log(tmp_path / "a.log", [seed_line(at(0)), seed_line(at(86400 * 30))])
+    rows = rows_of(run("gaps", "--retention", "PCI", "--format", "jsonl", "-q", tmp_path))
+    assert [r["kind"] for r in rows] == ["retention"]
+    assert run("gaps", "--retention", "20d", "-q", tmp_path).exit_code == 0
+    assert run("gaps", "--retention", "often", "-q", tmp_path).exit_code == 2
+
+
+def test_cli_columns_exit_code_and_coverage_strip(tmp_path, run):
+    logs = tmp_path / "logs"
+    write_log(logs / "gw" / "access.log", [nginx_line(at(i)) for i in range(0, 7200, 2)])
+    write_log(logs / "app" / "app.log", [seed_line(at(i)) for i in range(0, 7200) if not 3000 <= i < 3600])
+    result = run("gaps", "--format", "jsonl", "-q", logs)
+    assert result.exit_code == 1
+    (row,) = rows_of(result)
+    assert list(row) == ["kind", "severity", "start", "end", "duration_s", "service", "file", "line", "detail"]
+    table = run("gaps", "-q", logs).stdout
+    assert "coverage" in table and "app" in table and "·" in table
+    clean = tmp_path / "clean"
+    write_log(clean / "a.log", [seed_line(at(i)) for i in range(600)])
+    assert run("gaps", "-q", clean).exit_code == 0
