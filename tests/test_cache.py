@@ -1,0 +1,92 @@
+"""The normalized-event cache: hits, misses, invalidation, and no re-reading of the logs."""
+
+import os
+
+import pytest
+
+from forensics_cli import load as load_module
+from tests.conftest import at, rows_of, seed_line, write_log
+
+
+@pytest.fixture
+def parse_counter(monkeypatch):
+    """Counts how many files are actually read and parsed."""
+    calls = []
+    original = load_module._parse_file
+
+    def counting(candidate, *args, **kwargs):
+        calls.append(os.path.basename(candidate.path))
+        return original(candidate, *args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_parse_file", counting)
+    return calls
+
+
+def _logs(tmp_path):
+    logs = tmp_path / "logs"
+    write_log(logs / "api.log.1.gz", [seed_line(at(i), request_id=f"r{i}", ip="10.0.0.1") for i in range(50)], gz=True)
+    write_log(logs / "api.log", [seed_line(at(100 + i), request_id=f"s{i}") for i in range(50)])
+    return logs
+
+
+def test_second_command_reads_only_the_cache(tmp_path, run, parse_counter):
+    logs = _logs(tmp_path)
+    first = run("timeline", "--ip", "10.0.0.1", "--format", "jsonl", "-q", logs)
+    assert sorted(parse_counter) == ["api.log", "api.log.1.gz"]
+    parse_counter.clear()
+    second = run("timeline", "--ip", "10.0.0.1", "--format", "jsonl", "-q", logs)
+    assert parse_counter == []
+    assert rows_of(first) == rows_of(second) and len(rows_of(first)) == 50
+    ingest = rows_of(run("ingest", "--format", "jsonl", "-q", logs))
+    assert parse_counter == [] and {r["parsed"] for r in ingest} == {50}
+
+
+def test_changed_file_is_read_again(tmp_path, run, parse_counter):
+    logs = _logs(tmp_path)
+    run("ingest", "-q", logs)
+    parse_counter.clear()
+    with open(logs / "api.log", "a") as handle:
+        handle.write('{"time": "2026-11-18 11:00:00,000", "message": {"request_id": "new"}}\n')
+    rows = rows_of(run("timeline", "--request-id", "new", "--format", "jsonl", "-q", logs))
+    assert parse_counter == ["api.log"] and len(rows) == 1
+
+
+def test_rotated_file_with_the_same_bytes_is_a_hit(tmp_path, run, parse_counter):
+    logs = _logs(tmp_path)
+    run("ingest", "-q", logs)
+    parse_counter.clear()
+    (logs / "api.log.1.gz").rename(logs / "api.log.2.gz")
+    rows = rows_of(run("timeline", "--request-id", "r3", "--format", "jsonl", "-q", logs))
+    assert parse_counter == []
+    assert rows[0]["file"].endswith("api.log.2.gz")  # provenance follows the new name
+
+
+def test_no_cache_neither_reads_nor_writes_it(tmp_path, run, parse_counter):
+    logs = _logs(tmp_path)
+    cache = tmp_path / "cache"
+    run("ingest", "-q", "--no-cache", "--cache-dir", cache, logs)
+    assert not cache.exists()
+    run("ingest", "-q", "--cache-dir", cache, logs)
+    parse_counter.clear()
+    run("ingest", "-q", "--no-cache", "--cache-dir", cache, logs)
+    assert sorted(parse_counter) == ["api.log", "api.log.1.gz"]
+
+
+def test_cache_never_lives_next_to_the_evidence_and_can_be_cleared(tmp_path, run):
+    logs = _logs(tmp_path)
+    cache = tmp_path / "cache"
+    run("ingest", "-q", "--cache-dir", cache, logs)
+    assert sorted(p.name for p in logs.iterdir()) == ["api.log", "api.log.1.gz"]
+    assert list(cache.rglob("*.parquet"))
+    result = run("cache", "clear", "--cache-dir", cache)
+    assert result.exit_code == 0 and not list(cache.rglob("*.parquet"))
+
+
+def test_field_map_change_invalidates(tmp_path, run, parse_counter):
+    logs = _logs(tmp_path)
+    run("ingest", "-q", logs)
+    parse_counter.clear()
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('user = "message.ip"\n')
+    rows = rows_of(run("timeline", "--user", "10.0.0.1", "--field-map", mapping, "--format", "jsonl", "-q", logs))
+    assert sorted(parse_counter) == ["api.log", "api.log.1.gz"] and len(rows) == 50
