@@ -81,6 +81,20 @@ def _read(lines: pl.Series, schema: dict[str, pl.DataType], payload: bytes | Non
     return frame
 
 
+def _read_aligned(values: pl.Series, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Decode nested object texts one row per value; a value that will not decode gives a null row."""
+    try:
+        return _read(values, schema)
+    except pl.exceptions.PolarsError:
+        rows = []
+        for text in values.to_list():
+            try:
+                rows.append(_read(pl.Series([text]), schema))
+            except pl.exceptions.PolarsError:
+                rows.append(pl.DataFrame({k: [None] for k in schema}, schema=schema))
+        return pl.concat(rows)
+
+
 def _flatten(frame: pl.DataFrame, tree: PathTree, prefix: str = "") -> dict[str, pl.Series]:
     """Leaf path -> String series; String containers holding objects are decoded one more level."""
     out: dict[str, pl.Series] = {}
@@ -97,7 +111,7 @@ def _flatten(frame: pl.DataFrame, tree: PathTree, prefix: str = "") -> dict[str,
             is_object = column.str.starts_with("{").fill_null(False)
             if is_object.any():
                 objects = column.filter(is_object)
-                decoded = _read(objects, _schema(node, None))
+                decoded = _read_aligned(objects, _schema(node, None))
                 for path, values in _flatten(decoded, node, name + ".").items():
                     full = pl.Series(path, [None] * column.len(), dtype=pl.String)
                     _put(out, path, full.scatter(is_object.arg_true(), values))
