@@ -3,7 +3,7 @@
 import polars as pl
 
 from forensics_cli.schema import EVENT_SCHEMA
-from forensics_cli.timeparse import fill_with_dateutil, timestamp_exprs
+from forensics_cli.timeparse import parse_timestamps
 
 _BUNYAN_LEVELS = {"10": "trace", "20": "debug", "30": "info", "40": "warn", "50": "error", "60": "fatal"}
 _SUCCESS = ["success", "succeeded", "true", "ok", "allow", "allowed", "1"]
@@ -13,7 +13,7 @@ _TRACEPARENT = r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$"
 
 def _first_present(decoded: dict[str, pl.Series], paths: list[str]) -> pl.Expr:
     """The first non-empty value among the paths, as a String expression."""
-    exprs = [pl.col(path).str.strip_chars().replace("", None) for path in paths if path in decoded]
+    exprs = [pl.when(pl.col(path) != "").then(pl.col(path)) for path in paths if path in decoded]
     if not exprs:
         return pl.lit(None, dtype=pl.String)
     return pl.coalesce(exprs) if len(exprs) > 1 else exprs[0]
@@ -39,7 +39,6 @@ def normalize(
     frame = pl.DataFrame(decoded) if decoded else pl.DataFrame({"_": [None] * base.height})
     fields = {name: _first_present(decoded, paths) for name, paths in field_paths.items()}
     ts_raw = fields["ts"]
-    ts, whole_seconds = timestamp_exprs(ts_raw, tz)
     uri = fields["path"]
     query_in_uri = uri.str.extract(r"\?(.*)$", 1)
     request_id = fields["request_id"]
@@ -50,10 +49,8 @@ def normalize(
         fields["duration_ms"].cast(pl.Float64, strict=False),
         fields["duration_s"].cast(pl.Float64, strict=False) * 1000,
     )
-    events = frame.select(
+    columns = [
         ts_raw.alias("_ts_raw"),
-        ts.alias("ts"),
-        whole_seconds.alias("ts_whole_seconds"),
         pl.coalesce(request_id.str.extract(_TRACEPARENT, 1), request_id).alias("request_id"),
         fields["event"].alias("event"),
         fields["method"].str.to_uppercase().alias("method"),
@@ -74,9 +71,11 @@ def normalize(
         level.replace(_BUNYAN_LEVELS).alias("level"),
         duration.alias("duration_ms"),
         fields["service"].alias("_service_field"),
-    )
-    ts_filled = fill_with_dateutil(events["_ts_raw"], events["ts"], tz)
-    events = events.with_columns(ts_filled.alias("ts"))
+    ]
+    # with_columns, not select: literals (no wanted key in this chunk) must broadcast to every row
+    events = frame.with_columns(columns).select(c.meta.output_name() for c in columns)
+    ts, whole_seconds = parse_timestamps(events["_ts_raw"], tz)
+    events = events.with_columns(ts.alias("ts"), whole_seconds.alias("ts_whole_seconds"))
     combined = pl.concat([base, events], how="horizontal").with_columns(
         pl.col("_service_field").alias("service")
     )

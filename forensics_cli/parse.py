@@ -38,6 +38,14 @@ def build_tree(paths: list[str]) -> PathTree:
     return root
 
 
+def _without_absent_literals(tree: PathTree, sample: list[str]) -> PathTree:
+    """Drop literal dotted keys ("log.level") that no sampled line has: every wanted key is a column to
+    build, and the flat dotted spelling is rare (ECS writes a few). The nested spelling is always read."""
+    text = "\n".join(sample)
+    kept = {k: v for k, v in tree.children.items() if "." not in k or f'"{k}"' in text}
+    return PathTree(tree.leaf, kept)
+
+
 def _sample_kinds(lines: list[str], tree: PathTree) -> dict[tuple, set[str]]:
     """For each container path of the tree, the JSON kinds seen in the sample: 'object' / 'other'."""
     kinds: dict[tuple, set[str]] = {}
@@ -101,6 +109,8 @@ def _flatten(frame: pl.DataFrame, tree: PathTree, prefix: str = "") -> dict[str,
     for key, node in tree.children.items():
         column = frame[key]
         name = f"{prefix}{key}"
+        if column.null_count() == column.len():
+            continue  # absent in this chunk: the normalizer treats a missing path as null
         if isinstance(column.dtype, pl.Struct):
             for path, values in _flatten(column.struct.unnest(), node, name + ".").items():
                 _put(out, path, values)
@@ -115,10 +125,12 @@ def _flatten(frame: pl.DataFrame, tree: PathTree, prefix: str = "") -> dict[str,
                 for path, values in _flatten(decoded, node, name + ".").items():
                     full = pl.Series(path, [None] * column.len(), dtype=pl.String)
                     _put(out, path, full.scatter(is_object.arg_true(), values))
-            else:
-                for path in leaf_paths(node, name + "."):
-                    _put(out, path, pl.Series(path, [None] * column.len(), dtype=pl.String))
     return out
+
+
+def _put(out: dict[str, pl.Series], path: str, values: pl.Series):
+    """Store a path's values; `a.b` nested and the literal key "a.b" share a name: the first non-null wins."""
+    out[path] = out[path].fill_null(values) if path in out else values.alias(path)
 
 
 def _put(out: dict[str, pl.Series], path: str, values: pl.Series):
@@ -142,6 +154,7 @@ def decode_objects(
     """Decode lines that look like JSON objects into {path: values}, and list the (index, error) of
     those that are not valid JSON objects after all. Result rows line up with the valid lines."""
     sample = lines.head(SAMPLE_LINES).to_list()
+    tree = _without_absent_literals(tree, sample)
     try:
         frame = _read(lines, _schema(tree, _sample_kinds(sample, tree)), payload)
         return _flatten(frame, tree), []
@@ -175,5 +188,7 @@ def _decode_one_by_one(valid: pl.Series, tree: PathTree, keep: pl.Series, invali
             invalid.append((position, str(exc).splitlines()[0]))
     invalid.sort()
     if not frames:
-        return {path: pl.Series(path, [], dtype=pl.String) for path in leaf_paths(tree)}, invalid
-    return {path: pl.concat([f[path] for f in frames]) for path in frames[0]}, invalid
+        return {}, invalid
+    rows = [pl.DataFrame({"_row": [i], **values}) for i, values in enumerate(frames)]
+    combined = pl.concat(rows, how="diagonal").drop("_row")
+    return {path: combined[path] for path in combined.columns}, invalid

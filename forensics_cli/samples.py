@@ -418,13 +418,20 @@ def main(argv=None):
     parser.add_argument("out", type=Path)
     parser.add_argument("--size", help="approximate uncompressed size, e.g. 1GB (default: sample set)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--clean",
+        action="store_true",
+        help="no truncated file, missing rotation or traceback (for peers that abort on them)",
+    )
     args = parser.parse_args(argv)
     if args.size:
-        # about 1,150 bytes of logs per request at this mix; 4 days at the computed peak rate
-        requests = _size(args.size) / 1150
-        generate(args.out, days=4, rate_per_s=requests / (4 * 86400 * 0.45), seed=args.seed)
+        # about 910 bytes of decompressed logs per request at this mix; 4 days at the computed peak rate
+        requests = _size(args.size) / 910
+        generate(
+            args.out, days=4, rate_per_s=requests / (4 * 86400 * 0.45), seed=args.seed, damage=not args.clean
+        )
     else:
-        generate(args.out, seed=args.seed)
+        generate(args.out, seed=args.seed, damage=not args.clean)
 
 
 if __name__ == "__main__":
