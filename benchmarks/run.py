@@ -43,11 +43,12 @@ def run_measured(command, shell=False, env=None) -> dict:
 
 def ensure_corpus(size: str) -> Path:
     target = CORPUS / size
-    if not (target / ".complete").exists():
+    marker = CORPUS / f"{size}.complete"
+    if not marker.exists():
         shutil.rmtree(target, ignore_errors=True)
         print(f"generating {size} corpus in {target} ...", file=sys.stderr)
         subprocess.run([PY, "-m", "forensics_cli.samples", str(target), "--size", size, "--clean"], check=True)
-        (target / ".complete").write_text("")
+        marker.write_text("")
     return target
 
 

@@ -131,7 +131,7 @@ def restore_report_fields(fields: dict) -> dict:
 def _atomic_parquet(frame: pl.DataFrame, target: Path):
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
     os.close(handle)
-    frame.write_parquet(temporary)
+    frame.write_parquet(temporary, compression="lz4")  # fast to write and read; the cache is disposable
     os.replace(temporary, target)
 
 

@@ -1,49 +1,30 @@
-"""discover -> read -> parse -> normalize: every log file under PATHS into one event frame."""
+"""discover -> read -> parse -> normalize: every log file under PATHS into one lazy event frame.
+
+Files are read in parallel: in threads for small inputs, in worker processes when there is enough to
+read (the parser holds the GIL for part of its work). Cached files are not read at all (cache.py).
+"""
 
 import hashlib
 import json
+import multiprocessing
 import os
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 
 from forensics_cli.cache import EventCache, restore_report_fields, scan_cached, with_file
 from forensics_cli.discover import Candidate, discover, sniff
 from forensics_cli.formats import FIELD_PATHS
-from forensics_cli.normalize import normalize
-from forensics_cli.parse import MAX_JSON_LINE_BYTES, build_tree, decode_objects
-from forensics_cli.reader import LineChunk, ReadState, read_line_chunks
+from forensics_cli.ingest_file import FileReport, parse_file
 from forensics_cli.schema import EVENT_SCHEMA, REJECT_SCHEMA, empty_events
 
 PARSER_VERSION = "1"  # bump when normalization changes: it keys the event cache
+PROCESS_POOL_BYTES = 64 << 20  # below this much to read, worker processes cost more than they save
 
-
-@dataclass
-class FileReport:
-    """The ingest health of one input file (one row of `apiforensics ingest`)."""
-
-    file: str
-    service: str
-    compression: str
-    rank: int = 0
-    lines: int = 0
-    parsed: int = 0
-    rejected: int = 0
-    first_ts: datetime | None = None
-    last_ts: datetime | None = None
-    status: str = "ok"
-    sha256: str = ""
-    reason: str = ""  # why the status is not ok
-    reject_reasons: dict[str, int] = field(default_factory=dict)
-    bad_utf8_lines: int = 0
-    last_line_cut: bool = False
-    rotation_base: str = ""  # the name the rotated set shares (directory + base name)
-    rotation_order: tuple = ()  # sorts the set oldest first (see discover.rotation_key)
-    cached: bool = False  # read from the event cache, not from the file
+__all__ = ["FileReport", "LoadOptions", "LoadResult", "load", "read_candidate"]
 
 
 @dataclass
@@ -61,70 +42,12 @@ class LoadOptions:
     cache_dir: str | None = None
     use_cache: bool = True
     workers: int = max(1, min(4, os.cpu_count() or 1))
+    processes: bool = True  # allow worker processes for large inputs
 
     def settings_key(self) -> str:
         """What, besides a file's bytes, decides its normalized events (keys the cache)."""
         text = json.dumps([PARSER_VERSION, self.field_paths, self.tz], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _classify(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add `reject` (a reason, or null for a line that looks like a JSON object) to a line frame."""
-    text = pl.col("raw").str.strip_chars()
-    return frame.with_columns(
-        pl.when(text == "")
-        .then(pl.lit("empty_line"))
-        .when(pl.col("nbytes") > MAX_JSON_LINE_BYTES)
-        .then(pl.lit("too_long"))
-        .when(~text.str.starts_with("{"))
-        .then(pl.lit("not_json"))
-        .when(~text.str.ends_with("}"))
-        .then(pl.lit("cut_short"))
-        .alias("reject")
-    )
-
-
-def _candidate_payload(chunk: LineChunk, classified: pl.DataFrame) -> bytes:
-    """The chunk's bytes without the lines already rejected, so the JSON reader needs no copy of each line."""
-    rejected = classified["reject"].is_not_null()
-    if not rejected.any():
-        return chunk.payload
-    ends = classified["nbytes"].cum_sum()
-    starts = ends - classified["nbytes"]
-    pieces, position = [], 0
-    for start, end in zip(starts.filter(rejected).to_list(), ends.filter(rejected).to_list(), strict=True):
-        pieces.append(chunk.payload[position:start])
-        position = end
-    pieces.append(chunk.payload[position:])
-    return b"".join(pieces)
-
-
-def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, options: LoadOptions):
-    classified = _classify(chunk.frame)
-    good = classified.filter(pl.col("reject").is_null())
-    decoded, invalid = decode_objects(good["raw"], tree, _candidate_payload(chunk, classified))
-    rejects = classified.filter(pl.col("reject").is_not_null()).select(
-        "line", pl.col("reject").alias("reason"), pl.lit(None, dtype=pl.String).alias("detail"), "raw"
-    )
-    if invalid:
-        bad_rows = good[[i for i, _ in invalid]].select(
-            "line",
-            pl.lit("invalid_json").alias("reason"),
-            pl.Series("detail", [why for _, why in invalid]),
-            "raw",
-        )
-        rejects = pl.concat([rejects, bad_rows])
-        keep = pl.Series([True] * good.height).scatter([i for i, _ in invalid], False)
-        good = good.filter(keep)
-    base = good.select(
-        pl.lit(candidate.path).alias("file"),
-        "line",
-        pl.lit(rank, dtype=pl.Int32).alias("file_rank"),
-        "raw",
-    )
-    events = normalize(decoded, options.field_paths, base, options.tz)
-    rejects = rejects.select(pl.lit(candidate.path).alias("file"), "line", "reason", "detail", "raw")
-    return events, rejects
 
 
 def _with_service(events: pl.LazyFrame, candidate: Candidate, options: LoadOptions) -> pl.LazyFrame:
@@ -134,40 +57,8 @@ def _with_service(events: pl.LazyFrame, candidate: Candidate, options: LoadOptio
     return events.with_columns(service.alias("service")).select(list(EVENT_SCHEMA))
 
 
-def _parse_file(candidate: Candidate, rank: int, options: LoadOptions, report: FileReport):
-    """Read, parse and normalize one log file: (events, rejects), filling in `report`."""
-    tree = build_tree([p for paths in options.field_paths.values() for p in paths])
-    state = ReadState()
-    event_parts, reject_parts = [], []
-    try:
-        for chunk in read_line_chunks(candidate.path, report.compression, state):
-            events, rejects = _parse_chunk(chunk, candidate, rank, tree, options)
-            event_parts.append(events)
-            reject_parts.append(rejects)
-    except OSError as exc:  # vanished or became unreadable between discovery and reading
-        state.problem = exc.strerror or str(exc)
-    for line, size, preview in state.oversized:
-        reject_parts.append(
-            pl.DataFrame(
-                {
-                    "file": [candidate.path],
-                    "line": [line],
-                    "reason": ["too_long"],
-                    "detail": [f"{size} bytes or more"],
-                    "raw": [preview],
-                },
-                schema=REJECT_SCHEMA,
-            )
-        )
-    events = pl.concat(event_parts) if event_parts else empty_events()
-    rejects = pl.concat(reject_parts).sort("line") if reject_parts else pl.DataFrame(schema=REJECT_SCHEMA)
-    _fill_report(report, state, events, rejects)
-    return events, rejects
-
-
-def read_candidate(candidate: Candidate, rank: int, options: LoadOptions, cache: EventCache | None = None):
-    """(events, rejects, report) for one discovered file, from the cache when its bytes were seen before."""
-    report = FileReport(
+def _new_report(candidate: Candidate, rank: int, options: LoadOptions) -> FileReport:
+    return FileReport(
         candidate.path,
         options.service or candidate.service,
         candidate.compression,
@@ -175,56 +66,80 @@ def read_candidate(candidate: Candidate, rank: int, options: LoadOptions, cache:
         rotation_base=candidate.rotation_base,
         rotation_order=candidate.rotation_order,
     )
-    nothing = (empty_events().lazy(), pl.DataFrame(schema=REJECT_SCHEMA))
-    if candidate.skip_status:
-        report.status, report.reason = candidate.skip_status, candidate.skip_reason
-        return *nothing, report
-    sha = cache.content_hash(candidate.path) if cache else None
-    hit = cache.get(sha) if sha else None
-    if hit:
-        events_path, rejects, fields = hit
-        for key, value in restore_report_fields(fields).items():
-            setattr(report, key, value)
-        report.cached = True
-        events = _with_service(scan_cached(events_path, candidate.path, rank), candidate, options)
-        return events, with_file(rejects, candidate.path), report
+
+
+def _from_cache(candidate: Candidate, rank: int, options: LoadOptions, cache: EventCache, sha: str):
+    """(events, rejects, report) of a file whose bytes were read before, or None."""
+    hit = cache.get(sha)
+    if not hit:
+        return None
+    events_path, rejects, fields = hit
+    report = _new_report(candidate, rank, options)
+    for key, value in restore_report_fields(fields).items():
+        setattr(report, key, value)
+    report.cached = True
+    events = _with_service(scan_cached(events_path, candidate.path, rank), candidate, options)
+    return events, with_file(rejects, candidate.path), report
+
+
+def _read_fresh(
+    candidate: Candidate, rank: int, options: LoadOptions, cache_root: str | None, sha: str | None
+):
+    """Sniff and parse one file (in a worker thread or process); the events come back as a Parquet path
+    when they went into the cache, else as a frame."""
+    report = _new_report(candidate, rank, options)
     report.compression, skip, reason = sniff(candidate.path)
     if skip:
         report.status, report.reason = skip, reason
-        return *nothing, report
-    events, rejects = _parse_file(candidate, rank, options, report)
-    if cache and sha and report.sha256 == sha:  # the file did not change while it was read
+        return None, pl.DataFrame(schema=REJECT_SCHEMA), report
+    events, rejects = parse_file(candidate, rank, options, report)
+    if cache_root and sha and report.sha256 == sha:  # the file did not change while it was read
         try:
-            events_path = cache.put(sha, events, rejects, report)
             return (
-                _with_service(scan_cached(events_path, candidate.path, rank), candidate, options),
+                EventCache(cache_root, options.settings_key()).put(sha, events, rejects, report),
                 rejects,
                 report,
             )
         except OSError:
             pass  # a full or read-only cache disk must not stop the analysis
-    return _with_service(events.lazy(), candidate, options), rejects, report
+    return events, rejects, report
 
 
-def _fill_report(report: FileReport, state: ReadState, events: pl.DataFrame, rejects: pl.DataFrame):
-    report.lines = state.lines
-    report.parsed = events.height
-    report.rejected = rejects.height
-    report.sha256 = state.sha256
-    report.bad_utf8_lines = state.bad_utf8_lines
-    report.last_line_cut = state.last_line_cut
-    report.reject_reasons = dict(Counter(rejects["reason"].to_list()))
-    if events.height:
-        report.first_ts, report.last_ts = events["ts"].min(), events["ts"].max()
-    last_rejected = rejects.height and rejects["line"][-1] == state.lines
-    if state.problem:
-        report.status, report.reason = "truncated", state.problem
-    elif state.last_line_cut and last_rejected:
-        report.status, report.reason = "truncated", "last line cut short (file ends mid-line)"
-    elif state.lines == 0:
-        report.status, report.reason = "empty", "no lines"
-    elif report.parsed == 0:
-        report.status, report.reason = "not_a_log", "no line is a JSON object"
+def _as_lazy(events, candidate: Candidate, rank: int, options: LoadOptions) -> pl.LazyFrame:
+    if events is None:
+        return empty_events().lazy()
+    if isinstance(events, Path):
+        return _with_service(scan_cached(events, candidate.path, rank), candidate, options)
+    return _with_service(events.lazy(), candidate, options)
+
+
+def read_candidate(candidate: Candidate, rank: int, options: LoadOptions, cache: EventCache | None = None):
+    """(events, rejects, report) for one discovered file, from the cache when its bytes were seen before."""
+    if candidate.skip_status:
+        report = _new_report(candidate, rank, options)
+        report.status, report.reason = candidate.skip_status, candidate.skip_reason
+        return empty_events().lazy(), pl.DataFrame(schema=REJECT_SCHEMA), report
+    sha = cache.content_hash(candidate.path) if cache else None
+    cached = _from_cache(candidate, rank, options, cache, sha) if sha else None
+    if cached:
+        return cached
+    events, rejects, report = _read_fresh(candidate, rank, options, str(cache.root) if cache else None, sha)
+    return _as_lazy(events, candidate, rank, options), rejects, report
+
+
+def _pool(misses: list[Candidate], options: LoadOptions):
+    size = 0
+    for candidate in misses:
+        try:
+            size += os.path.getsize(candidate.path)
+        except OSError:
+            pass
+    if len(misses) > 1 and (os.cpu_count() or 1) > 1 and size >= PROCESS_POOL_BYTES and options.processes:
+        # spawn, not fork: forking a process that runs Polars' thread pool can deadlock
+        return ProcessPoolExecutor(
+            max_workers=min(len(misses), os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")
+        )
+    return ThreadPoolExecutor(max_workers=options.workers)
 
 
 def load(
@@ -237,14 +152,30 @@ def load(
     candidates = discover(paths)
     cache = EventCache(options.cache_dir, options.settings_key()) if options.use_cache else None
     results: list[tuple] = [None] * len(candidates)
-
-    def work(index: int):
-        results[index] = read_candidate(candidates[index], index, options, cache)
-        if on_file:
-            on_file(results[index][2])
-
-    with ThreadPoolExecutor(max_workers=options.workers) as pool:
-        list(pool.map(work, range(len(candidates))))
+    misses: dict[int, str | None] = {}
+    for rank, candidate in enumerate(candidates):
+        if candidate.skip_status:
+            results[rank] = read_candidate(candidate, rank, options, None)
+        else:
+            sha = cache.content_hash(candidate.path) if cache else None
+            results[rank] = _from_cache(candidate, rank, options, cache, sha) if sha else None
+            if results[rank] is None:
+                misses[rank] = sha
+        if results[rank] and on_file:
+            on_file(results[rank][2])
+    if misses:
+        cache_root = str(cache.root) if cache else None
+        with _pool([candidates[r] for r in misses], options) as pool:
+            futures = {
+                pool.submit(_read_fresh, candidates[r], r, options, cache_root, sha): r
+                for r, sha in misses.items()
+            }
+            for future in as_completed(futures):
+                rank = futures[future]
+                events, rejects, report = future.result()
+                results[rank] = (_as_lazy(events, candidates[rank], rank, options), rejects, report)
+                if on_file:
+                    on_file(report)
     if cache:
         try:
             cache.save_index()

@@ -38,12 +38,47 @@ def build_tree(paths: list[str]) -> PathTree:
     return root
 
 
-def _without_absent_literals(tree: PathTree, sample: list[str]) -> PathTree:
-    """Drop literal dotted keys ("log.level") that no sampled line has: every wanted key is a column to
-    build, and the flat dotted spelling is rare (ECS writes a few). The nested spelling is always read."""
-    text = "\n".join(sample)
-    kept = {k: v for k, v in tree.children.items() if "." not in k or f'"{k}"' in text}
-    return PathTree(tree.leaf, kept)
+def _seen_keys(sample: list[str]) -> set[str]:
+    """Every object key, at any depth, of the sampled lines."""
+    keys: set[str] = set()
+
+    def visit(value):
+        if isinstance(value, dict):
+            keys.update(value)
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    for text in sample:
+        try:
+            visit(orjson.loads(text))
+        except orjson.JSONDecodeError:
+            continue
+    return keys
+
+
+def _prune(node: PathTree, seen: set[str], removed: set[str]) -> PathTree:
+    kept = {}
+    for key, child in node.children.items():
+        if key in seen:
+            kept[key] = _prune(child, seen, removed)
+        else:
+            removed.add(key)
+    return PathTree(node.leaf, kept)
+
+
+def prune_to_present(tree: PathTree, lines: pl.Series, sample: list[str]) -> PathTree:
+    """The wanted keys that occur in this chunk: every schema key is a column to build, so keys no sampled
+    line has are dropped, after one Aho-Corasick pass proves that no line of the chunk has them either."""
+    removed: set[str] = set()
+    pruned = _prune(tree, _seen_keys(sample), removed)
+    if not pruned.children:
+        return tree  # an empty schema would let Polars skip parsing, and so accept invalid lines
+    if removed and lines.str.contains_any([f'"{key}"' for key in removed]).any():
+        return tree  # a key beyond the sample (or a look-alike in a value): keep the whole schema
+    return pruned
 
 
 def _sample_kinds(lines: list[str], tree: PathTree) -> dict[tuple, set[str]]:
@@ -154,7 +189,7 @@ def decode_objects(
     """Decode lines that look like JSON objects into {path: values}, and list the (index, error) of
     those that are not valid JSON objects after all. Result rows line up with the valid lines."""
     sample = lines.head(SAMPLE_LINES).to_list()
-    tree = _without_absent_literals(tree, sample)
+    tree = prune_to_present(tree, lines, sample)
     try:
         frame = _read(lines, _schema(tree, _sample_kinds(sample, tree)), payload)
         return _flatten(frame, tree), []

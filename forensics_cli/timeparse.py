@@ -92,25 +92,40 @@ _DIRECT_NAIVE = ["%Y-%m-%d %H:%M:%S,%3f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%
 
 
 def parse_timestamps(raw: pl.Series, tz: str = "UTC") -> tuple[pl.Series, pl.Series]:
-    """(UTC timestamps, whole-seconds flags) of a String Series of raw timestamps in any supported format."""
-    frame = pl.DataFrame({"t": raw.str.strip_chars()})
-    text = pl.col("t")
-    direct = pl.coalesce(
-        *(text.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC") for f in _DIRECT_AWARE),
-        *(_localize(text.str.to_datetime(f, strict=False, time_unit="us"), tz) for f in _DIRECT_NAIVE),
+    """(UTC timestamps, whole-seconds flags) of a String Series of raw timestamps in any supported format.
+
+    Formats are tried one at a time on the values still unparsed, so a file in one format costs one pass.
+    """
+    text = raw.str.strip_chars()
+    whole = pl.DataFrame({"t": text}).select(_whole_seconds(pl.col("t")))[:, 0]
+    parsed = pl.Series("ts", [None] * len(text), dtype=TS_DTYPE)
+    todo = text.is_not_null()
+    attempts = (
+        [lambda t: _from_epoch(t).cast(TS_DTYPE)]
+        + [
+            (lambda t, f=f: t.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC"))
+            for f in _DIRECT_AWARE
+        ]
+        + [
+            (lambda t, f=f: _localize(t.str.to_datetime(f, strict=False, time_unit="us"), tz))
+            for f in _DIRECT_NAIVE
+        ]
     )
-    is_epoch = text.str.contains(r"^-?\d+(\.\d+)?$")
-    result = frame.select(
-        pl.when(is_epoch).then(_from_epoch(text)).otherwise(direct).cast(TS_DTYPE).alias("ts"),
-        _whole_seconds(text).alias("whole"),
-    )
-    parsed, whole = result["ts"], result["whole"]
-    missing = parsed.is_null() & raw.is_not_null()
-    if missing.any():  # odd spellings: normalize with regexes, then python-dateutil, on those rows only
-        odd = raw.filter(missing)
+    epoch_like = text.str.contains(r"^-?\d+(\.\d+)?$").fill_null(False)
+    for index, attempt in enumerate(attempts):
+        rows = (todo & epoch_like) if index == 0 else (todo & ~epoch_like)
+        if not rows.any():
+            continue
+        values = text.filter(rows)
+        result = pl.DataFrame({"t": values}).select(attempt(pl.col("t")).cast(TS_DTYPE))[:, 0]
+        positions = rows.arg_true()
+        parsed = parsed.scatter(positions, result)
+        todo = todo & parsed.is_null()
+    if todo.any():  # odd spellings: normalize with regexes, then python-dateutil, on those rows only
+        odd = raw.filter(todo)
         slow, _ = timestamp_exprs(pl.col("t"), tz)
         repaired = fill_with_dateutil(odd, pl.DataFrame({"t": odd}).select(slow.alias("ts"))["ts"], tz)
-        parsed = parsed.scatter(missing.arg_true(), repaired)
+        parsed = parsed.scatter(todo.arg_true(), repaired)
     return parsed, whole
 
 

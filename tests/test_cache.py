@@ -12,13 +12,13 @@ from tests.conftest import at, rows_of, seed_line, write_log
 def parse_counter(monkeypatch):
     """Counts how many files are actually read and parsed."""
     calls = []
-    original = load_module._parse_file
+    original = load_module.parse_file
 
     def counting(candidate, *args, **kwargs):
         calls.append(os.path.basename(candidate.path))
         return original(candidate, *args, **kwargs)
 
-    monkeypatch.setattr(load_module, "_parse_file", counting)
+    monkeypatch.setattr(load_module, "parse_file", counting)
     return calls
 
 
