@@ -31,14 +31,25 @@ def run_measured(command, shell=False, env=None) -> dict:
     (os.wait4), with its output kept for checks."""
     with tempfile.TemporaryFile() as sink:
         started = time.perf_counter()
-        process = subprocess.Popen(command, shell=shell, stdout=sink, stderr=subprocess.DEVNULL, env=env,
-                                   executable="/bin/bash" if shell else None)
+        process = subprocess.Popen(
+            command,
+            shell=shell,
+            stdout=sink,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            executable="/bin/bash" if shell else None,
+        )
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         sink.seek(0)
         output = sink.read()
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024,
-            "exit": os.waitstatus_to_exitcode(status), "output": output}
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss": usage.ru_maxrss / 1024,
+        "exit": os.waitstatus_to_exitcode(status),
+        "output": output,
+    }
 
 
 def ensure_corpus(size: str) -> Path:
@@ -47,7 +58,9 @@ def ensure_corpus(size: str) -> Path:
     if not marker.exists():
         shutil.rmtree(target, ignore_errors=True)
         print(f"generating {size} corpus in {target} ...", file=sys.stderr)
-        subprocess.run([PY, "-m", "forensics_cli.samples", str(target), "--size", size, "--clean"], check=True)
+        subprocess.run(
+            [PY, "-m", "forensics_cli.samples", str(target), "--size", size, "--clean"], check=True
+        )
         marker.write_text("")
     return target
 
@@ -62,39 +75,52 @@ def duckdb_sql(query: str) -> list[str]:
 
 def peers(corpus: Path, files: list[str], request_id: str) -> dict[str, tuple]:
     listing = "[" + ", ".join(f"'{f}'" for f in files) + "]"
-    source = f"read_json({listing}, format='newline_delimited', union_by_name=true, ignore_errors=true, filename=true)"
-    ts = ("coalesce(try_strptime(\"time\"::VARCHAR, '%Y-%m-%d %H:%M:%S,%g'), "
-          "try_cast(time_iso8601 AS TIMESTAMPTZ), try_cast(\"timestamp\" AS TIMESTAMPTZ))")
+    options = "format='newline_delimited', union_by_name=true, ignore_errors=true, filename=true"
+    source = f"read_json({listing}, {options})"
+    ts = (
+        "coalesce(try_strptime(\"time\"::VARCHAR, '%Y-%m-%d %H:%M:%S,%g'), "
+        'try_cast(time_iso8601 AS TIMESTAMPTZ), try_cast("timestamp" AS TIMESTAMPTZ))'
+    )
     quoted = " ".join(f"'{f}'" for f in files)
     bruteforce_sql = (
         f"WITH f AS (SELECT message.ip AS ip, {ts} AS ts FROM {source} "
         "WHERE message.event_type = 'authentication' AND NOT message.success), "
-        "w AS (SELECT ip, count(*) OVER (PARTITION BY ip ORDER BY ts RANGE BETWEEN INTERVAL 2 MINUTES PRECEDING "
-        "AND CURRENT ROW) AS n FROM f) SELECT DISTINCT ip FROM w WHERE n >= 10")
+        "w AS (SELECT ip, count(*) OVER (PARTITION BY ip ORDER BY ts "
+        "RANGE BETWEEN INTERVAL 2 MINUTES PRECEDING AND CURRENT ROW) AS n FROM f) "
+        "SELECT DISTINCT ip FROM w WHERE n >= 10"
+    )
     gaps_sql = (
-        f"WITH e AS (SELECT regexp_extract(filename, '/([^/]+)/[^/]+$', 1) AS svc, {ts} AS ts FROM {source}), "
+        "WITH e AS (SELECT regexp_extract(filename, '/([^/]+)/[^/]+$', 1) AS svc, "
+        f"{ts} AS ts FROM {source}), "
         "g AS (SELECT svc, ts, ts - lag(ts) OVER (PARTITION BY svc ORDER BY ts) AS silence FROM e) "
-        "SELECT svc, ts, silence FROM g WHERE silence > INTERVAL 60 SECONDS")
+        "SELECT svc, ts, silence FROM g WHERE silence > INTERVAL 60 SECONDS"
+    )
     return {
-        "ingest": ("DuckDB read_json (union_by_name), table of all fields",
-                   duckdb_sql(f"CREATE TEMP TABLE t AS SELECT * FROM {source}")),
+        "ingest": (
+            "DuckDB read_json (union_by_name), table of all fields",
+            duckdb_sql(f"CREATE TEMP TABLE t AS SELECT * FROM {source}"),
+        ),
         "ingest_floor": ("zcat | wc -l (the floor)", f"zcat -f {quoted} | wc -l"),
-        "ingest_jq": ("jq extracting the same fields",
-                      f"zcat -f {quoted} | jq -c '{{t: (.time // .time_iso8601 // .timestamp), "
-                      "rid: (.message.request_id? // .http_x_request_id // .request_id), "
-                      "ip: (.message.ip? // .remote_addr), user: (.message.user_id? // .user), "
-                      "status: (.message.status? // .status)}' > /dev/null"),
+        "ingest_jq": (
+            "jq extracting the same fields",
+            f"zcat -f {quoted} | jq -c '{{t: (.time // .time_iso8601 // .timestamp), "
+            "rid: (.message.request_id? // .http_x_request_id // .request_id), "
+            "ip: (.message.ip? // .remote_addr), user: (.message.user_id? // .user), "
+            "status: (.message.status? // .status)}' > /dev/null",
+        ),
         "timeline": ("rg -z -F ID", ["rg", "-z", "-F", request_id, *files]),
         "bruteforce": ("DuckDB SQL, 2-minute RANGE window per IP", duckdb_sql(bruteforce_sql)),
-        "bruteforce_jq": ("jq pipeline (failures per IP, no window)",
-                          f"zcat -f {quoted} | jq -c 'select(.message.event_type? == \"authentication\" "
-                          "and .message.success == false) | .message.ip' | sort | uniq -c > /dev/null"),
+        "bruteforce_jq": (
+            "jq pipeline (failures per IP, no window)",
+            f'zcat -f {quoted} | jq -c \'select(.message.event_type? == "authentication" '
+            "and .message.success == false) | .message.ip' | sort | uniq -c > /dev/null",
+        ),
         "gaps": ("DuckDB SQL, lag() per service", duckdb_sql(gaps_sql)),
     }
 
 
 def secrets_subset(files: list[str], limit_bytes: int) -> Path:
-    """A decompressed copy of the largest app and gateway files, up to limit_bytes (detect-secrets reads no .gz)."""
+    """A decompressed copy of files up to limit_bytes in all (detect-secrets cannot read .gz)."""
     target = Path(tempfile.mkdtemp(prefix="bench-secrets-"))
     used = 0
     for path in files:
@@ -137,15 +163,20 @@ def machine() -> str:
     import duckdb
     import polars
 
-    return (f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}, Polars {polars.__version__}, DuckDB {duckdb.__version__}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, Polars {polars.__version__}, DuckDB {duckdb.__version__}"
+    )
 
 
 def bench_size(size: str) -> tuple[list[dict], dict]:
     corpus = ensure_corpus(size)
     files = files_of(corpus)
-    raw_bytes = int(subprocess.run(f"zcat -f {' '.join(files)} | wc -c", shell=True, capture_output=True,
-                                   text=True).stdout)
+    raw_bytes = int(
+        subprocess.run(
+            f"zcat -f {' '.join(files)} | wc -c", shell=True, capture_output=True, text=True
+        ).stdout
+    )
     request_id = "req-7f3a9c2e-compromise"
     cache = Path(tempfile.mkdtemp(prefix="bench-cache-"))
     env = dict(os.environ, APIFORENSICS_CACHE_DIR=str(cache), APIFORENSICS_FINGERPRINT_KEY="bench")
@@ -158,21 +189,41 @@ def bench_size(size: str) -> tuple[list[dict], dict]:
         warm = run_measured([*CLI, *args, "-q", "--format", "csv", str(corpus)], env=env)
         label, command = peer[peer_key]
         other = run_measured(command, shell=isinstance(command, str))
-        rows.append({"size": size, "command": name, "peer": label, "cold": cold, "warm": warm, "other": other})
-        print(f"{size} {name}: cold {cold['wall']:.1f}s warm {warm['wall']:.1f}s, {label} {other['wall']:.1f}s",
-              file=sys.stderr)
+        rows.append(
+            {"size": size, "command": name, "peer": label, "cold": cold, "warm": warm, "other": other}
+        )
+        print(
+            f"{size} {name}: cold {cold['wall']:.1f}s warm {warm['wall']:.1f}s, {label} {other['wall']:.1f}s",
+            file=sys.stderr,
+        )
 
     ours("ingest", ["ingest"], "ingest")
     for extra in ("ingest_floor", "ingest_jq"):
         label, command = peer[extra]
         other = run_measured(command, shell=True)
-        rows.append({"size": size, "command": "ingest", "peer": label, "cold": rows[0]["cold"],
-                     "warm": rows[0]["warm"], "other": other})
+        rows.append(
+            {
+                "size": size,
+                "command": "ingest",
+                "peer": label,
+                "cold": rows[0]["cold"],
+                "warm": rows[0]["warm"],
+                "other": other,
+            }
+        )
     ours("timeline --request-id", ["timeline", "--request-id", request_id], "timeline")
     ours("bruteforce --window 2m", ["bruteforce", "--window", "2m"], "bruteforce")
     label, command = peer["bruteforce_jq"]
-    rows.append({"size": size, "command": "bruteforce --window 2m", "peer": label, "cold": rows[-1]["cold"],
-                 "warm": rows[-1]["warm"], "other": run_measured(command, shell=True)})
+    rows.append(
+        {
+            "size": size,
+            "command": "bruteforce --window 2m",
+            "peer": label,
+            "cold": rows[-1]["cold"],
+            "warm": rows[-1]["warm"],
+            "other": run_measured(command, shell=True),
+        }
+    )
     ours("gaps", ["gaps"], "gaps")
     # scan-secrets vs detect-secrets on the same decompressed files (a subset: detect-secrets is slow)
     subset = secrets_subset(files, 150_000_000)
@@ -181,8 +232,16 @@ def bench_size(size: str) -> tuple[list[dict], dict]:
     warm = run_measured([*CLI, "scan-secrets", "-q", "--format", "jsonl", str(subset)], env=env)
     other = run_measured(["detect-secrets", "scan", "--all-files", str(subset)])
     subset_bytes = sum(p.stat().st_size for p in subset.iterdir())
-    rows.append({"size": size, "command": f"scan-secrets ({subset_bytes / 1e6:.0f} MB decompressed subset)",
-                 "peer": "detect-secrets scan --all-files", "cold": cold, "warm": warm, "other": other})
+    rows.append(
+        {
+            "size": size,
+            "command": f"scan-secrets ({subset_bytes / 1e6:.0f} MB decompressed subset)",
+            "peer": "detect-secrets scan --all-files",
+            "cold": cold,
+            "warm": warm,
+            "other": other,
+        }
+    )
     found = compare_secret_findings(cold["output"], other["output"])
     shutil.rmtree(subset, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
@@ -193,23 +252,33 @@ def bench_size(size: str) -> tuple[list[dict], dict]:
 def render(results: list[tuple[list[dict], dict]]) -> str:
     lines = [f"Measured {time.strftime('%Y-%m-%d')} on {machine()}.", ""]
     for rows, info in results:
-        lines += [f"### {info['size']} corpus: {info['files']} files, {info['stored'] / 1e6:.0f} MB stored, "
-                  f"{info['raw'] / 1e6:.0f} MB decompressed", "",
-                  "| command | peer | peer wall s | cold wall s | cold / peer | warm wall s | warm / peer | "
-                  "cold CPU s | peak RSS MiB (cold / warm / peer) |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"### {info['size']} corpus: {info['files']} files, {info['stored'] / 1e6:.0f} MB stored, "
+            f"{info['raw'] / 1e6:.0f} MB decompressed",
+            "",
+            "| command | peer | peer wall s | cold wall s | cold / peer | warm wall s | warm / peer | "
+            "cold CPU s | peak RSS MiB (cold / warm / peer) |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for row in rows:
             cold, warm, other = row["cold"], row["warm"], row["other"]
             lines.append(
                 f"| {row['command']} | {row['peer']} | {other['wall']:.2f} | {cold['wall']:.2f} | "
-                f"{cold['wall'] / other['wall']:.2f}x | {warm['wall']:.2f} | {warm['wall'] / other['wall']:.2f}x | "
-                f"{cold['cpu']:.1f} | {cold['rss']:.0f} / {warm['rss']:.0f} / {other['rss']:.0f} |")
+                f"{cold['wall'] / other['wall']:.2f}x | {warm['wall']:.2f} | "
+                f"{warm['wall'] / other['wall']:.2f}x | "
+                f"{cold['cpu']:.1f} | {cold['rss']:.0f} / {warm['rss']:.0f} / {other['rss']:.0f} |"
+            )
         found = info["secrets"]
-        lines += ["", "What each secret scanner found on the subset (rule or type: occurrences):", "",
-                  "- apiforensics: " + (", ".join(f"{k} {v}" for k, v in sorted(found["apiforensics"].items()))
-                                        or "nothing"),
-                  "- detect-secrets: " + (", ".join(f"{k} {v}" for k, v in sorted(found["detect-secrets"].items()))
-                                          or "nothing"), ""]
+        lines += [
+            "",
+            "What each secret scanner found on the subset (rule or type: occurrences):",
+            "",
+            "- apiforensics: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(found["apiforensics"].items())) or "nothing"),
+            "- detect-secrets: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(found["detect-secrets"].items())) or "nothing"),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -220,7 +289,9 @@ def main():
     args = parser.parse_args()
     for tool in ("rg", "jq", "zcat", "detect-secrets"):
         if not shutil.which(tool):
-            sys.exit(f"benchmarks need {tool} on PATH (apt-get install ripgrep jq; pip install detect-secrets)")
+            sys.exit(
+                f"benchmarks need {tool} on PATH (apt-get install ripgrep jq; pip install detect-secrets)"
+            )
     table = render([bench_size(size) for size in args.sizes])
     if args.no_doc:
         print(table)

@@ -47,8 +47,13 @@ def seed_line(when: datetime, **message) -> dict:
 
 
 def nginx_line(when: datetime, **fields) -> dict:
-    record = {"time_iso8601": when.strftime("%Y-%m-%dT%H:%M:%S+00:00"), "remote_addr": "192.0.2.1",
-              "request_method": "GET", "request_uri": "/", "status": "200"}
+    record = {
+        "time_iso8601": when.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        "remote_addr": "192.0.2.1",
+        "request_method": "GET",
+        "request_uri": "/",
+        "status": "200",
+    }
     record.update(fields)
     return record
 
@@ -57,13 +62,20 @@ def events_frame(rows: list[dict]) -> pl.DataFrame:
     """A small hand-built event frame: unspecified columns are null, file/line filled in order."""
     filled = []
     for index, row in enumerate(rows):
-        base = {"file": "f.log", "line": index + 1, "file_rank": 0, "service": "app", "raw": "{}",
-                "ts_whole_seconds": False}
+        base = {
+            "file": "f.log",
+            "line": index + 1,
+            "file_rank": 0,
+            "service": "app",
+            "raw": "{}",
+            "ts_whole_seconds": False,
+        }
         base.update(row)
         filled.append(base)
     frame = pl.DataFrame(filled, infer_schema_length=None)
     return frame.select(
-        (pl.col(c) if c in frame.columns else pl.lit(None)).cast(dtype).alias(c) for c, dtype in EVENT_SCHEMA.items()
+        (pl.col(c) if c in frame.columns else pl.lit(None)).cast(dtype).alias(c)
+        for c, dtype in EVENT_SCHEMA.items()
     )
 
 

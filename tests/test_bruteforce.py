@@ -13,12 +13,26 @@ from tests.conftest import T0, at, events_frame, rows_of, seed_line, write_log
 
 
 def fail(seconds, ip, user, **extra):
-    return {"ts": at(seconds), "ip": ip, "user": user, "event": "authentication", "outcome": "failure",
-            "reason": "invalid_password", **extra}
+    return {
+        "ts": at(seconds),
+        "ip": ip,
+        "user": user,
+        "event": "authentication",
+        "outcome": "failure",
+        "reason": "invalid_password",
+        **extra,
+    }
 
 
 def ok(seconds, ip, user, **extra):
-    return {"ts": at(seconds), "ip": ip, "user": user, "event": "authentication", "outcome": "success", **extra}
+    return {
+        "ts": at(seconds),
+        "ip": ip,
+        "user": user,
+        "event": "authentication",
+        "outcome": "success",
+        **extra,
+    }
 
 
 def kinds(frame):
@@ -29,7 +43,12 @@ def test_brute_force_on_one_account_from_one_source():
     episodes = detect(events_frame([fail(i * 5, "203.0.113.9", "admin") for i in range(20)]))
     assert kinds(episodes) == ["brute_force"]
     row = episodes.row(0, named=True)
-    assert (row["failures"], row["distinct_ips"], row["distinct_users"], row["succeeded"]) == (20, 1, 1, False)
+    assert (row["failures"], row["distinct_ips"], row["distinct_users"], row["succeeded"]) == (
+        20,
+        1,
+        1,
+        False,
+    )
     assert row["first_seen"] == at(0) and row["last_seen"] == at(95)
     assert (row["file"], row["line"]) == ("f.log", 1)
 
@@ -59,7 +78,11 @@ def test_success_after_failures_is_critical_and_points_to_the_next_command():
     rows = [fail(i * 5, "203.0.113.9", "admin") for i in range(12)] + [ok(70, "203.0.113.9", "admin")]
     row = detect(events_frame(rows)).row(0, named=True)
     assert (row["succeeded"], row["severity"], row["first_success"], row["successes"]) == (
-        True, "critical", at(70), 1)
+        True,
+        "critical",
+        at(70),
+        1,
+    )
     assert "apiforensics timeline --ip 203.0.113.9 --since 2026-11-18T10:01:10Z" in row["detail"]
 
 
@@ -83,8 +106,10 @@ def test_office_behind_one_nat_logging_in_at_nine_is_not_an_attack():
 
 
 def test_expired_token_401s_spread_over_the_day_are_not_an_attack():
-    rows = [{"ts": at(i * 300), "ip": f"192.0.2.{i % 40}", "user": f"svc{i % 7}", "status": 401, "path": "/api/x"}
-            for i in range(288)]
+    rows = [
+        {"ts": at(i * 300), "ip": f"192.0.2.{i % 40}", "user": f"svc{i % 7}", "status": 401, "path": "/api/x"}
+        for i in range(288)
+    ]
     assert detect(events_frame(rows)).is_empty()
 
 
@@ -116,8 +141,16 @@ def test_adjacent_hot_windows_merge_into_one_episode():
 def test_gateway_and_app_lines_of_one_attempt_count_once():
     rows = []
     for i in range(10):
-        rows.append({"ts": at(i * 5), "ip": "203.0.113.9", "status": 401, "path": "/api/login",
-                     "request_id": f"r{i}", "service": "gateway"})
+        rows.append(
+            {
+                "ts": at(i * 5),
+                "ip": "203.0.113.9",
+                "status": 401,
+                "path": "/api/login",
+                "request_id": f"r{i}",
+                "service": "gateway",
+            }
+        )
         rows.append(fail(i * 5 + 0.01, None, "admin", request_id=f"r{i}"))
     attempts = auth_attempts(events_frame(rows)).collect()
     assert attempts.height == 10
@@ -140,16 +173,45 @@ def test_by_pivot_restricts_the_detections():
 
 def test_cli_reports_the_sample_attack_with_exit_1(tmp_path, run):
     logs = tmp_path / "logs"
-    write_log(logs / "app.log", [seed_line(at(i * 3), event_type="authentication", success=False, user_id="root",
-                                           ip="203.0.113.77", reason="invalid_password") for i in range(15)])
+    write_log(
+        logs / "app.log",
+        [
+            seed_line(
+                at(i * 3),
+                event_type="authentication",
+                success=False,
+                user_id="root",
+                ip="203.0.113.77",
+                reason="invalid_password",
+            )
+            for i in range(15)
+        ],
+    )
     result = run("bruteforce", "--window", "90s", "--format", "jsonl", "-q", logs)
     assert result.exit_code == 1
     (row,) = rows_of(result)
-    assert list(row)[:14] == ["kind", "severity", "first_seen", "last_seen", "failures", "successes",
-                              "distinct_ips", "distinct_users", "ips", "users", "succeeded", "first_success",
-                              "file", "line"]
-    assert (row["kind"], row["ips"], row["users"], row["succeeded"]) == ("brute_force", "203.0.113.77", "root",
-                                                                         False)
+    assert list(row)[:14] == [
+        "kind",
+        "severity",
+        "first_seen",
+        "last_seen",
+        "failures",
+        "successes",
+        "distinct_ips",
+        "distinct_users",
+        "ips",
+        "users",
+        "succeeded",
+        "first_success",
+        "file",
+        "line",
+    ]
+    assert (row["kind"], row["ips"], row["users"], row["succeeded"]) == (
+        "brute_force",
+        "203.0.113.77",
+        "root",
+        False,
+    )
     quiet = run("bruteforce", "--threshold", "50", "-q", logs)
     assert quiet.exit_code == 0
 
@@ -160,16 +222,27 @@ def _reference_max_window(times: list[float], window: float) -> int:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(min_value=0, max_value=600), min_size=1, max_size=40),
-       st.integers(min_value=5, max_value=200), st.integers(min_value=2, max_value=12))
+@given(
+    st.lists(st.integers(min_value=0, max_value=600), min_size=1, max_size=40),
+    st.integers(min_value=5, max_value=200),
+    st.integers(min_value=2, max_value=12),
+)
 def test_window_counts_match_a_brute_force_reference(offsets, window, threshold):
     times = sorted(offsets)
-    attempts = pl.DataFrame({
-        "ts": [T0 + timedelta(seconds=s) for s in times], "ip": ["1.1.1.1"] * len(times),
-        "user": ["u"] * len(times), "failed": [True] * len(times), "request_id": [None] * len(times),
-        "file": ["f"] * len(times), "line": list(range(1, len(times) + 1)),
-        "file_rank": [0] * len(times), "reason": [None] * len(times),
-    }, schema_overrides={"ts": pl.Datetime("us", "UTC"), "request_id": pl.String, "reason": pl.String})
+    attempts = pl.DataFrame(
+        {
+            "ts": [T0 + timedelta(seconds=s) for s in times],
+            "ip": ["1.1.1.1"] * len(times),
+            "user": ["u"] * len(times),
+            "failed": [True] * len(times),
+            "request_id": [None] * len(times),
+            "file": ["f"] * len(times),
+            "line": list(range(1, len(times) + 1)),
+            "file_rank": [0] * len(times),
+            "reason": [None] * len(times),
+        },
+        schema_overrides={"ts": pl.Datetime("us", "UTC"), "request_id": pl.String, "reason": pl.String},
+    )
     episodes = detect_in_attempts(attempts, Thresholds(window_s=window, threshold=threshold, min_users=99))
     hot = _reference_max_window(times, window) >= threshold
     assert (episodes.height > 0) == hot

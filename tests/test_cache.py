@@ -24,7 +24,11 @@ def parse_counter(monkeypatch):
 
 def _logs(tmp_path):
     logs = tmp_path / "logs"
-    write_log(logs / "api.log.1.gz", [seed_line(at(i), request_id=f"r{i}", ip="10.0.0.1") for i in range(50)], gz=True)
+    write_log(
+        logs / "api.log.1.gz",
+        [seed_line(at(i), request_id=f"r{i}", ip="10.0.0.1") for i in range(50)],
+        gz=True,
+    )
     write_log(logs / "api.log", [seed_line(at(100 + i), request_id=f"s{i}") for i in range(50)])
     return logs
 
@@ -88,5 +92,7 @@ def test_field_map_change_invalidates(tmp_path, run, parse_counter):
     parse_counter.clear()
     mapping = tmp_path / "map.toml"
     mapping.write_text('user = "message.ip"\n')
-    rows = rows_of(run("timeline", "--user", "10.0.0.1", "--field-map", mapping, "--format", "jsonl", "-q", logs))
+    rows = rows_of(
+        run("timeline", "--user", "10.0.0.1", "--field-map", mapping, "--format", "jsonl", "-q", logs)
+    )
     assert sorted(parse_counter) == ["api.log", "api.log.1.gz"] and len(rows) == 50

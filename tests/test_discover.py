@@ -2,10 +2,9 @@
 
 import gzip
 import random
-
-from forensics_cli.discover import discover, rotation_key, rotation_slot, service_of, sniff
 from pathlib import Path
 
+from forensics_cli.discover import discover, rotation_key, rotation_slot, service_of, sniff
 from tests.conftest import write_log
 
 
@@ -19,11 +18,18 @@ def test_numbered_rotation_is_oldest_first(tmp_path):
 def test_dateext_and_lumberjack_rotation_order():
     dated = ["access.log", "access.log-20261118.gz", "access.log-20261116.gz", "access.log-20261117"]
     assert sorted(dated, key=lambda n: rotation_key(n)[1]) == [
-        "access.log-20261116.gz", "access.log-20261117", "access.log-20261118.gz", "access.log"]
+        "access.log-20261116.gz",
+        "access.log-20261117",
+        "access.log-20261118.gz",
+        "access.log",
+    ]
     lumber = ["app.log", "app-2026-11-18T10-23-45.123.log.gz", "app-2026-11-17T23-00-00.000.log.gz"]
     assert {rotation_key(n)[0] for n in lumber} == {"app.log"}
     assert sorted(lumber, key=lambda n: rotation_key(n)[1]) == [
-        "app-2026-11-17T23-00-00.000.log.gz", "app-2026-11-18T10-23-45.123.log.gz", "app.log"]
+        "app-2026-11-17T23-00-00.000.log.gz",
+        "app-2026-11-18T10-23-45.123.log.gz",
+        "app.log",
+    ]
 
 
 def test_rotation_slots_name_the_missing_member():

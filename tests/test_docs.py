@@ -8,12 +8,21 @@ from click.testing import CliRunner
 from forensics_cli.cli import cli
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
-COMMANDS = [[], ["ingest"], ["timeline"], ["bruteforce"], ["scan-secrets"], ["gaps"], ["cache"], ["cache", "clear"],
-            ["cache", "path"]]
+COMMANDS = [
+    [],
+    ["ingest"],
+    ["timeline"],
+    ["bruteforce"],
+    ["scan-secrets"],
+    ["gaps"],
+    ["cache"],
+    ["cache", "clear"],
+    ["cache", "path"],
+]
 HEADER = """# CLI reference
 
-Generated from `apiforensics ... --help` (tests/test_docs.py checks it; `UPDATE_DOCS=1 pytest tests/test_docs.py`
-rewrites it). Columns and exit codes that scripts rely on: [contract.md](contract.md).
+Generated from `apiforensics ... --help`: tests/test_docs.py checks it, and
+`UPDATE_DOCS=1 pytest tests/test_docs.py` rewrites it. Columns and exit codes that scripts rely on: [contract.md](contract.md).
 """
 
 

@@ -14,7 +14,9 @@ def steady(service, start_s, end_s, every_s, file="f.log", rank=0, jitter=0.0, s
     rng = random.Random(seed)
     rows, t = [], start_s
     while t < end_s:
-        rows.append({"ts": at(t + rng.uniform(-jitter, jitter)), "service": service, "file": file, "file_rank": rank})
+        rows.append(
+            {"ts": at(t + rng.uniform(-jitter, jitter)), "service": service, "file": file, "file_rank": rank}
+        )
         t += every_s
     return rows
 
@@ -66,7 +68,11 @@ def test_service_that_starts_later_is_not_a_gap():
 
 
 def test_silence_while_the_front_service_keeps_logging_is_high_severity():
-    app = [r for r in steady("app", 0, 7200, 1, file="a.log") if not 3000 <= (r["ts"] - T0).total_seconds() < 3600]
+    app = [
+        r
+        for r in steady("app", 0, 7200, 1, file="a.log")
+        if not 3000 <= (r["ts"] - T0).total_seconds() < 3600
+    ]
     gateway = steady("gateway", 0, 7200, 2, file="g.log", rank=1)
     found = gaps_of(app + gateway)
     assert kinds(found) == ["time_gap"]
@@ -74,20 +80,34 @@ def test_silence_while_the_front_service_keeps_logging_is_high_severity():
 
 
 def test_rotation_boundary_itself_is_not_a_gap():
-    rows = steady("app", 0, 3600, 1, file="x.log.1", rank=0) + steady("app", 3600.5, 7200, 1, file="x.log", rank=1)
+    rows = steady("app", 0, 3600, 1, file="x.log.1", rank=0) + steady(
+        "app", 3600.5, 7200, 1, file="x.log", rank=1
+    )
     assert gaps_of(rows).is_empty()
 
 
 def _report(file, rank, first, last, status="ok", base="logs/app/api-audit.log"):
-    return FileReport(file, "app", "gzip", rank, lines=10, parsed=10, first_ts=first, last_ts=last,
-                      status=status, rotation_base=base, reason="compressed stream ends early" if status != "ok"
-                      else "")
+    return FileReport(
+        file,
+        "app",
+        "gzip",
+        rank,
+        lines=10,
+        parsed=10,
+        first_ts=first,
+        last_ts=last,
+        status=status,
+        rotation_base=base,
+        reason="compressed stream ends early" if status != "ok" else "",
+    )
 
 
 def test_missing_rotation_spans_the_neighbours():
-    reports = [_report("logs/app/api-audit.log.5.gz", 0, at(0), at(100)),
-               _report("logs/app/api-audit.log.3.gz", 1, at(300), at(400)),
-               _report("logs/app/api-audit.log.2.gz", 2, at(400), at(500))]
+    reports = [
+        _report("logs/app/api-audit.log.5.gz", 0, at(0), at(100)),
+        _report("logs/app/api-audit.log.3.gz", 1, at(300), at(400)),
+        _report("logs/app/api-audit.log.2.gz", 2, at(400), at(500)),
+    ]
     found = find_gaps(events_frame([]), reports)
     assert kinds(found) == ["missing_rotation"]
     row = found.row(0, named=True)
@@ -96,26 +116,37 @@ def test_missing_rotation_spans_the_neighbours():
 
 
 def test_missing_day_in_dateext_names():
-    reports = [_report("logs/gw/access.log-20261116.gz", 0, at(0), at(10), base="logs/gw/access.log"),
-               _report("logs/gw/access.log-20261118.gz", 1, at(20), at(30), base="logs/gw/access.log")]
+    reports = [
+        _report("logs/gw/access.log-20261116.gz", 0, at(0), at(10), base="logs/gw/access.log"),
+        _report("logs/gw/access.log-20261118.gz", 1, at(20), at(30), base="logs/gw/access.log"),
+    ]
     found = find_gaps(events_frame([]), reports)
     assert kinds(found) == ["missing_rotation"] and "access.log-20261117" in found["detail"].item()
 
 
 def test_truncated_file_runs_to_the_next_file():
-    reports = [_report("logs/app/api-audit.log.2.gz", 0, at(0), at(100), status="truncated"),
-               _report("logs/app/api-audit.log.1.gz", 1, at(500), at(900))]
+    reports = [
+        _report("logs/app/api-audit.log.2.gz", 0, at(0), at(100), status="truncated"),
+        _report("logs/app/api-audit.log.1.gz", 1, at(500), at(900)),
+    ]
     found = find_gaps(events_frame([]), reports)
     assert kinds(found) == ["truncated_file"]
     assert (found["start"].item(), found["end"].item()) == (at(100), at(500))
 
 
 def test_repeated_lines_across_a_rotation_are_an_overlap():
-    rows = [{"ts": at(i), "file": "x.log.1", "file_rank": 0, "line": i + 1, "raw": f'{{"n": {i}}}'}
-            for i in range(10)]
-    rows += [{"ts": at(i), "file": "x.log", "file_rank": 1, "line": i - 7, "raw": f'{{"n": {i}}}'}
-             for i in range(8, 14)]
-    reports = [_report("x.log.1", 0, at(0), at(9), base="x.log"), _report("x.log", 1, at(8), at(13), base="x.log")]
+    rows = [
+        {"ts": at(i), "file": "x.log.1", "file_rank": 0, "line": i + 1, "raw": f'{{"n": {i}}}'}
+        for i in range(10)
+    ]
+    rows += [
+        {"ts": at(i), "file": "x.log", "file_rank": 1, "line": i - 7, "raw": f'{{"n": {i}}}'}
+        for i in range(8, 14)
+    ]
+    reports = [
+        _report("x.log.1", 0, at(0), at(9), base="x.log"),
+        _report("x.log", 1, at(8), at(13), base="x.log"),
+    ]
     found = find_gaps(events_frame(rows), reports)
     assert set(kinds(found)) == {"overlap"}
     assert found.filter(pl.col("file") == "x.log")["detail"].item().startswith("2 lines")
@@ -136,7 +167,17 @@ def test_cli_columns_exit_code_and_coverage_strip(tmp_path, run):
     result = run("gaps", "--format", "jsonl", "-q", logs)
     assert result.exit_code == 1
     (row,) = rows_of(result)
-    assert list(row) == ["kind", "severity", "start", "end", "duration_s", "service", "file", "line", "detail"]
+    assert list(row) == [
+        "kind",
+        "severity",
+        "start",
+        "end",
+        "duration_s",
+        "service",
+        "file",
+        "line",
+        "detail",
+    ]
     table = run("gaps", "-q", logs).stdout
     assert "coverage" in table and "app" in table and "·" in table
     clean = tmp_path / "clean"

@@ -8,24 +8,44 @@ import pytest
 
 from tests.conftest import SAMPLE_LOGS, at, rows_of, seed_line, write_log
 
-COMMANDS = [["ingest"], ["timeline", "--ip", "203.0.113.66", "--context", "1m"], ["bruteforce"],
-            ["scan-secrets"], ["gaps"], ["timeline", "--request-id", "nope"]]
-EVIL = "\x1b[31mEVIL\x1b]0;pwned\x07\x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\[bold red]markup[/]\u202etxt"
+COMMANDS = [
+    ["ingest"],
+    ["timeline", "--ip", "203.0.113.66", "--context", "1m"],
+    ["bruteforce"],
+    ["scan-secrets"],
+    ["gaps"],
+    ["timeline", "--request-id", "nope"],
+]
+EVIL = (
+    "\x1b[31mEVIL\x1b]0;pwned\x07"  # colour, window title
+    "\x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\"  # OSC 8 hyperlink
+    "[bold red]markup[/]\u202etxt"  # rich markup, bidi override
+)
 
 
 def _hostile(tmp_path):
     logs = tmp_path / "hostile"
-    write_log(logs / "app.log", [
-        seed_line(at(0), request_id="r1", user_id=EVIL, path="/x", ip="203.0.113.66"),
-        seed_line(at(1), request_id="=HYPERLINK(\"https://evil.example\",\"click\")", user_id="@SUM(1+1)",
-                  path="+cmd|' /C calc'!A0", ip="203.0.113.66"),
-    ])
+    write_log(
+        logs / "app.log",
+        [
+            seed_line(at(0), request_id="r1", user_id=EVIL, path="/x", ip="203.0.113.66"),
+            seed_line(
+                at(1),
+                request_id='=HYPERLINK("https://evil.example","click")',
+                user_id="@SUM(1+1)",
+                path="+cmd|' /C calc'!A0",
+                ip="203.0.113.66",
+            ),
+        ],
+    )
     (logs / "empty.log").write_bytes(b"")
     (logs / "blob.bin").write_bytes(os.urandom(2048) + b"\x00" * 2048)
     (logs / "nul.log").write_bytes(b'{"a": "x\\u0000y"}\n{"a": 1}\x00\x00\n')
     (logs / "utf16.log").write_bytes('{"a": 1}\n'.encode("utf-16"))
     (logs / "latin1.log").write_bytes('{"user": "Jürgen"}\n'.encode("latin-1"))
-    (logs / "deep.log").write_bytes(b'{"a": ' + b'{"b": ' * 10000 + b"1" + b"}" * 10000 + b"}\n" + b'{"ok": 1}\n')
+    (logs / "deep.log").write_bytes(
+        b'{"a": ' + b'{"b": ' * 10000 + b"1" + b"}" * 10000 + b"}\n" + b'{"ok": 1}\n'
+    )
     (logs / "huge.log").write_bytes(b'{"a": "' + b"y" * (5 << 20) + b'"}\n{"ok": 2}\n')
     (logs / "array.log").write_bytes(b'[1, 2, 3]\n{"not": "closed"\n{bad json}\n"just a string"\n')
     os.mkfifo(logs / "pipe.log")
@@ -45,13 +65,17 @@ def test_every_command_survives_hostile_files(tmp_path, run, command):
 
 
 def test_ingest_reports_each_broken_file_with_a_reason(tmp_path, run):
-    rows = {r["file"].split("/")[-1]: r for r in rows_of(run("ingest", "--format", "jsonl", _hostile(tmp_path)))}
+    rows = {
+        r["file"].split("/")[-1]: r for r in rows_of(run("ingest", "--format", "jsonl", _hostile(tmp_path)))
+    }
     assert rows["empty.log"]["status"] == "empty"
     assert rows["blob.bin"]["status"] == "not_a_log"
     assert rows["utf16.log"]["status"] == "not_a_log" and "UTF-16" in rows["utf16.log"]["reason"]
     assert rows["pipe.log"]["status"] == "not_a_log" and "FIFO" in rows["pipe.log"]["reason"]
     assert (rows["deep.log"]["parsed"], rows["deep.log"]["rejected"]) == (1, 1)
-    assert (rows["huge.log"]["parsed"], rows["huge.log"]["rejected"]) == (1, 1) and "too_long" in rows["huge.log"]["reason"]
+    assert (rows["huge.log"]["parsed"], rows["huge.log"]["rejected"]) == (1, 1) and "too_long" in rows[
+        "huge.log"
+    ]["reason"]
     assert rows["array.log"]["rejected"] == 4 and rows["array.log"]["status"] == "not_a_log"
     assert rows["latin1.log"]["parsed"] == 1 and "bad UTF-8" in rows["latin1.log"]["reason"]
     assert rows["nul.log"]["parsed"] + rows["nul.log"]["rejected"] == 2
@@ -71,8 +95,13 @@ def test_terminal_escapes_and_markup_from_logs_are_shown_inert(tmp_path, run):
 
 def test_csv_cells_cannot_start_a_formula(tmp_path, run):
     logs = tmp_path / "logs"
-    write_log(logs / "app.log", [seed_line(at(0), request_id="r1", user_id="=cmd|' /C calc'!A0", path="@SUM(A1)"),
-                                 seed_line(at(1), request_id="r1", user_id="-2+3", path="\tx")])
+    write_log(
+        logs / "app.log",
+        [
+            seed_line(at(0), request_id="r1", user_id="=cmd|' /C calc'!A0", path="@SUM(A1)"),
+            seed_line(at(1), request_id="r1", user_id="-2+3", path="\tx"),
+        ],
+    )
     safe = run("timeline", "--request-id", "r1", "--format", "csv", "-q", logs).stdout
     assert "'=cmd" in safe and "'@SUM" in safe and "'-2+3" in safe and ",=cmd" not in safe
     raw = run("timeline", "--request-id", "r1", "--format", "csv", "--raw-csv", "-q", logs).stdout

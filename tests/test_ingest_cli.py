@@ -6,20 +6,39 @@ import json
 import duckdb
 import polars as pl
 
-from tests.conftest import rows_of, seed_line, at, write_log
+from tests.conftest import at, rows_of, seed_line, write_log
 
-INGEST_COLUMNS = ["file", "service", "compression", "lines", "parsed", "rejected", "first_ts", "last_ts",
-                  "status", "sha256"]
+INGEST_COLUMNS = [
+    "file",
+    "service",
+    "compression",
+    "lines",
+    "parsed",
+    "rejected",
+    "first_ts",
+    "last_ts",
+    "status",
+    "sha256",
+]
 
 
 def _messy(tmp_path):
     logs = tmp_path / "logs"
-    good = write_log(logs / "api-audit.log.2.gz", [seed_line(at(i), request_id=f"r{i}") for i in range(300)], gz=True)
+    good = write_log(
+        logs / "api-audit.log.2.gz", [seed_line(at(i), request_id=f"r{i}") for i in range(300)], gz=True
+    )
     data = good.read_bytes()
     good.write_bytes(data[: len(data) * 2 // 3])  # truncated gzip
-    write_log(logs / "api-audit.log.1", [seed_line(at(400), request_id="x"), "Traceback (most recent call last):",
-                                         '  File "app.py", line 3, in <module>', "ValueError: boom",
-                                         seed_line(at(401), request_id="y")])
+    write_log(
+        logs / "api-audit.log.1",
+        [
+            seed_line(at(400), request_id="x"),
+            "Traceback (most recent call last):",
+            '  File "app.py", line 3, in <module>',
+            "ValueError: boom",
+            seed_line(at(401), request_id="y"),
+        ],
+    )
     (logs / "api-audit.log").write_bytes(b'{"time": "2026-11-18 10:10:00,000", "user": "caf\xe9"}\n')
     (logs / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
     return logs
@@ -39,7 +58,10 @@ def test_messy_directory_reports_each_problem_with_exit_1(tmp_path, run):
     assert rows["image.png"]["status"] == "not_a_log"
     # rotation order: oldest first
     assert [r["file"].split("/")[-1] for r in rows_of(result) if r["service"] == "api-audit"] == [
-        "api-audit.log.2.gz", "api-audit.log.1", "api-audit.log"]
+        "api-audit.log.2.gz",
+        "api-audit.log.1",
+        "api-audit.log",
+    ]
     assert "truncated" in result.stderr and "3 lines rejected" in result.stderr
     assert rows["api-audit.log.1"]["first_ts"].endswith("Z")
 
@@ -62,24 +84,40 @@ def test_rejects_file_lists_every_rejected_line_with_secrets_masked(tmp_path, ru
     run("ingest", "-q", "--rejects", out, logs)
     rejects = [json.loads(x) for x in out.read_text().splitlines()]
     assert {(r["file"].split("/")[-1], r["line"]) for r in rejects} >= {
-        ("api-audit.log.1", 2), ("api-audit.log.1", 3), ("api-audit.log.1", 4), ("worker.log", 2)}
+        ("api-audit.log.1", 2),
+        ("api-audit.log.1", 3),
+        ("api-audit.log.1", 4),
+        ("worker.log", 2),
+    }
     assert "Zx9kLm2Qw7rTT5" not in out.read_text()
 
 
 def test_events_export_round_trips_through_duckdb(tmp_path, run):
-    write_log(tmp_path / "logs" / "gw" / "access.log", [
-        {"time_iso8601": "2026-11-18T10:00:00+00:00", "remote_addr": "1.2.3.4", "status": "401",
-         "request_uri": "/api/login", "http_x_request_id": "g1"}])
+    write_log(
+        tmp_path / "logs" / "gw" / "access.log",
+        [
+            {
+                "time_iso8601": "2026-11-18T10:00:00+00:00",
+                "remote_addr": "1.2.3.4",
+                "status": "401",
+                "request_uri": "/api/login",
+                "http_x_request_id": "g1",
+            }
+        ],
+    )
     write_log(tmp_path / "logs" / "app" / "app.log", [seed_line(at(0), request_id="g1", user_id="bob")])
     single = tmp_path / "events.parquet"
     hive = tmp_path / "export"
     assert run("ingest", "-q", "--events", single, tmp_path / "logs").exit_code == 0
     assert run("ingest", "-q", "--events", hive, tmp_path / "logs").exit_code == 0
-    count = duckdb.sql(f"select count(*) from read_parquet('{single}') where request_id = 'g1'").fetchall()[0][0]
+    count = duckdb.sql(f"select count(*) from read_parquet('{single}') where request_id = 'g1'").fetchall()[
+        0
+    ][0]
     assert count == 2
     by_service = duckdb.sql(
         f"select service, day, count(*) from read_parquet('{hive}/**/*.parquet', hive_partitioning=true) "
-        "group by all order by service").fetchall()
+        "group by all order by service"
+    ).fetchall()
     assert [(s, str(d)) for s, d, _ in by_service] == [("app", "2026-11-18"), ("gw", "2026-11-18")]
     assert pl.read_parquet(single)["status"].drop_nulls().to_list() == [401]
 

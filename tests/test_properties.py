@@ -16,11 +16,15 @@ from tests.conftest import events_frame
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
     max_leaves=8,
 )
 valid_objects = st.dictionaries(
-    st.sampled_from(["time", "message", "user", "status", "ip", "request_id", "level", "x"]), json_values, max_size=6
+    st.sampled_from(["time", "message", "user", "status", "ip", "request_id", "level", "x"]),
+    json_values,
+    max_size=6,
 ).map(json.dumps)
 broken = st.one_of(
     valid_objects.map(lambda s: s[: max(1, len(s) // 2)]),  # cut short
@@ -30,8 +34,15 @@ broken = st.one_of(
     st.just('{"a": 1} trailing'),
     st.just("[1, 2]"),
 )
-hostile = st.sampled_from(['{"u": "\\u001b[31mred"}', '{"a": "\\u0000"}', '{"a": "' + "[bold]x[/]" + '"}',
-                           '{"a": "\\ud800"}', '{"k": ' * 50 + "1" + "}" * 50])
+hostile = st.sampled_from(
+    [
+        '{"u": "\\u001b[31mred"}',
+        '{"a": "\\u0000"}',
+        '{"a": "' + "[bold]x[/]" + '"}',
+        '{"a": "\\ud800"}',
+        '{"k": ' * 50 + "1" + "}" * 50,
+    ]
+)
 lines = st.lists(st.one_of(valid_objects, broken, hostile), min_size=1, max_size=40)
 
 
@@ -57,11 +68,18 @@ moments = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 
 
 
 @settings(max_examples=150, deadline=None)
-@given(moments, st.sampled_from(["iso_z", "iso_offset", "iso_nanos", "asctime", "apache", "epoch_s", "epoch_ms",
-                                 "epoch_us"]))
+@given(
+    moments,
+    st.sampled_from(
+        ["iso_z", "iso_offset", "iso_nanos", "asctime", "apache", "epoch_s", "epoch_ms", "epoch_us"]
+    ),
+)
 def test_timestamps_round_trip_in_every_supported_format(moment, style):
-    moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000) if style in (
-        "asctime", "epoch_ms") else moment
+    moment = (
+        moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+        if style in ("asctime", "epoch_ms")
+        else moment
+    )
     moment = moment.replace(microsecond=0) if style in ("apache", "epoch_s") else moment
     plus2 = moment.astimezone(__import__("datetime").timezone(timedelta(hours=2)))
     text = {
@@ -79,12 +97,27 @@ def test_timestamps_round_trip_in_every_supported_format(moment, style):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(1, 50)), min_size=1, max_size=30,
-                unique_by=lambda t: (t[1], t[2])), st.randoms())
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(1, 50)),
+        min_size=1,
+        max_size=30,
+        unique_by=lambda t: (t[1], t[2]),
+    ),
+    st.randoms(),
+)
 def test_timeline_order_does_not_depend_on_input_order(rows, rng):
     base = datetime(2026, 11, 18, tzinfo=UTC)
-    records = [{"ts": base + timedelta(seconds=s), "file": f"f{rank}", "file_rank": rank, "line": line,
-                "request_id": "r"} for s, rank, line in rows]
+    records = [
+        {
+            "ts": base + timedelta(seconds=s),
+            "file": f"f{rank}",
+            "file_rank": rank,
+            "line": line,
+            "request_id": "r",
+        }
+        for s, rank, line in rows
+    ]
     shuffled = records[:]
     rng.shuffle(shuffled)
     first = build_timeline(events_frame(records), Selection(request_ids=["r"]))
@@ -97,9 +130,16 @@ def test_timeline_order_does_not_depend_on_input_order(rows, rng):
 def test_parallel_reading_is_deterministic(tmp_path):
     rng = random.Random(5)
     for n in range(8):
-        lines = [json.dumps({"time": f"2026-11-18T10:00:{rng.randint(0, 59):02d}Z", "request_id": "r", "n": i})
-                 for i in range(200)]
+        lines = [
+            json.dumps({"time": f"2026-11-18T10:00:{rng.randint(0, 59):02d}Z", "request_id": "r", "n": i})
+            for i in range(200)
+        ]
         (tmp_path / f"s{n}.log").write_text("\n".join(lines) + "\n")
-    runs = [build_timeline(load([str(tmp_path)], LoadOptions(use_cache=False, workers=w)).events,
-                           Selection(request_ids=["r"])) for w in (1, 4, 2)]
+    runs = [
+        build_timeline(
+            load([str(tmp_path)], LoadOptions(use_cache=False, workers=w)).events,
+            Selection(request_ids=["r"]),
+        )
+        for w in (1, 4, 2)
+    ]
     assert runs[0].equals(runs[1]) and runs[1].equals(runs[2])

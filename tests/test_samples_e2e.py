@@ -12,19 +12,27 @@ def test_ingest_reports_the_damage(run):
     assert rows["app/api-audit.log"]["status"] == "truncated"  # live file, last line half-written
     assert rows["app/api-audit.log.1"]["rejected"] == 4  # the traceback
     assert [r.split("/")[-1] for r in rows if r.startswith("gateway/")] == [
-        "access.log-20261116.gz", "access.log-20261117.gz", "access.log-20261118.gz", "access.log"]
+        "access.log-20261116.gz",
+        "access.log-20261117.gz",
+        "access.log-20261118.gz",
+        "access.log",
+    ]
 
 
 def test_bruteforce_finds_the_compromise_and_the_spray(run):
     rows = rows_of(run("bruteforce", "--format", "jsonl", "-q", SAMPLE_LOGS))
     assert [(r["kind"], r["severity"], r["ips"]) for r in rows] == [
-        ("brute_force", "critical", samples.BRUTE_IP), ("password_spray", "high", samples.SPRAY_IP)]
+        ("brute_force", "critical", samples.BRUTE_IP),
+        ("password_spray", "high", samples.SPRAY_IP),
+    ]
     assert rows[0]["users"] == samples.BRUTE_USER and rows[0]["succeeded"] is True
     assert rows[0]["failures"] == 40 and rows[1]["distinct_users"] == 30
 
 
 def test_timeline_of_the_compromising_request(run):
-    result = run("timeline", "--request-id", samples.COMPROMISE_REQUEST, "--format", "jsonl", "-q", SAMPLE_LOGS)
+    result = run(
+        "timeline", "--request-id", samples.COMPROMISE_REQUEST, "--format", "jsonl", "-q", SAMPLE_LOGS
+    )
     rows = rows_of(result)
     assert result.exit_code == 0
     assert [r["service"] for r in rows] == ["app", "gateway", "app", "app", "worker"]

@@ -1,4 +1,4 @@
-"""`scan-secrets` end to end: every location, never re-leaked, exposure, allowlist, baseline, sanitized copy."""
+"""`scan-secrets` end to end: every location, no re-leak, exposure, allowlist, baseline, sanitized copy."""
 
 import base64
 import gzip
@@ -16,24 +16,46 @@ PLANTED = {
 
 def _logs(tmp_path):
     logs = tmp_path / "logs"
-    write_log(logs / "app" / "api.log.1.gz", [
-        seed_line(at(0), request_id="r1", ip="192.0.2.1", user_id="ann",
-                  headers={"Authorization": PLANTED["header"][0]}),
-        seed_line(at(1), request_id="r2", headers={"Cookie": "lang=en; session_id=Zq8mN3pL5xV7cB2n"}),
-    ], gz=True)
-    write_log(logs / "app" / "api.log", [
-        seed_line(at(2), request_id="r3", query="user=ann&password=Pa%24%24w0rd-2026"),
-        seed_line(at(3), request_id="r4", body={"card_number": "4111-1111-1111-1111", "cvv": "737"}),
-        seed_line(at(4), request_id="r5", callback="https://svc:Hidd3nP4ss@internal.example/hook"),
-        seed_line(at(5), request_id="r6", headers={"authorization": PLANTED["basic"][0]}),
-        "Traceback (most recent call last):",
-        "  botocore: using key AKIAQ3EGRIBLV4W7XK2M",
-    ])
+    write_log(
+        logs / "app" / "api.log.1.gz",
+        [
+            seed_line(
+                at(0),
+                request_id="r1",
+                ip="192.0.2.1",
+                user_id="ann",
+                headers={"Authorization": PLANTED["header"][0]},
+            ),
+            seed_line(at(1), request_id="r2", headers={"Cookie": "lang=en; session_id=Zq8mN3pL5xV7cB2n"}),
+        ],
+        gz=True,
+    )
+    write_log(
+        logs / "app" / "api.log",
+        [
+            seed_line(at(2), request_id="r3", query="user=ann&password=Pa%24%24w0rd-2026"),
+            seed_line(at(3), request_id="r4", body={"card_number": "4111-1111-1111-1111", "cvv": "737"}),
+            seed_line(at(4), request_id="r5", callback="https://svc:Hidd3nP4ss@internal.example/hook"),
+            seed_line(at(5), request_id="r6", headers={"authorization": PLANTED["basic"][0]}),
+            "Traceback (most recent call last):",
+            "  botocore: using key AKIAQ3EGRIBLV4W7XK2M",
+        ],
+    )
     return logs
 
 
-SECRETS = ["ghp_R3aLlyN0tAT0k3nJustF0rT3st5xYz012345", "Zq8mN3pL5xV7cB2n", "Pa$$w0rd-2026", "Pa%24%24w0rd-2026",
-           "4111-1111-1111-1111", "4111111111111111", "Hidd3nP4ss", BASIC, "Tr0ub4dor&3xyz", "AKIAQ3EGRIBLV4W7XK2M"]
+SECRETS = [
+    "ghp_R3aLlyN0tAT0k3nJustF0rT3st5xYz012345",
+    "Zq8mN3pL5xV7cB2n",
+    "Pa$$w0rd-2026",
+    "Pa%24%24w0rd-2026",
+    "4111-1111-1111-1111",
+    "4111111111111111",
+    "Hidd3nP4ss",
+    BASIC,
+    "Tr0ub4dor&3xyz",
+    "AKIAQ3EGRIBLV4W7XK2M",
+]
 
 
 def test_every_location_is_found_with_evidence(tmp_path, run):
@@ -51,7 +73,10 @@ def test_every_location_is_found_with_evidence(tmp_path, run):
         ("aws_access_key_id", "", "api.log", 6),
     }
     rows = {r["rule"]: r for r in rows_of(result)}
-    assert rows["card_number"]["severity"] == "critical" and rows["card_number"]["redacted"] == "411111******1111"
+    assert (
+        rows["card_number"]["severity"] == "critical"
+        and rows["card_number"]["redacted"] == "411111******1111"
+    )
     assert rows["github_token"]["request_id"] == "r1" and rows["github_token"]["ip"] == "192.0.2.1"
     assert rows["aws_access_key_id"]["timestamp"] == "2026-11-18T10:00:05.000000Z"  # the line before it
 
@@ -82,13 +107,24 @@ def test_group_reports_exposure_per_secret(tmp_path, run):
     logs = tmp_path / "logs"
     token = "glpat-Ab3dEf6hIj9kLm2nOp5q"
     write_log(logs / "svc" / "x.log.1", [seed_line(at(0), request_id="a", ip="10.0.0.1", note=token)])
-    write_log(logs / "svc" / "x.log", [seed_line(at(60), request_id="b", ip="10.0.0.2", note=token),
-                                        seed_line(at(61), note="sk_test_4eC39HqLyjWDarjtT1zdp7dc9")])
-    write_log(logs / "old" / "y.log.2.gz", [seed_line(at(-60), note="sk_test_4eC39HqLyjWDarjtT1zdp7dc9")], gz=True)
+    write_log(
+        logs / "svc" / "x.log",
+        [
+            seed_line(at(60), request_id="b", ip="10.0.0.2", note=token),
+            seed_line(at(61), note="sk_test_4eC39HqLyjWDarjtT1zdp7dc9"),
+        ],
+    )
+    write_log(
+        logs / "old" / "y.log.2.gz", [seed_line(at(-60), note="sk_test_4eC39HqLyjWDarjtT1zdp7dc9")], gz=True
+    )
     rows = {r["rule"]: r for r in rows_of(run("scan-secrets", "--group", "--format", "jsonl", "-q", logs))}
     gitlab = rows["gitlab_token"]
-    assert (gitlab["occurrences"], gitlab["files"], gitlab["request_ids"], gitlab["ips"]) == (2, 2, 2,
-                                                                                              "10.0.0.1;10.0.0.2")
+    assert (gitlab["occurrences"], gitlab["files"], gitlab["request_ids"], gitlab["ips"]) == (
+        2,
+        2,
+        2,
+        "10.0.0.1;10.0.0.2",
+    )
     assert gitlab["first_seen"].startswith("2026-11-18T10:00:00") and gitlab["still_present"] is True
     assert rows["stripe_test_key"]["occurrences"] == 2
 
@@ -100,14 +136,22 @@ def test_allowlist_and_baseline_survive_rotation(tmp_path, run):
     # rotation: every file shifts one number up, and new lines arrive
     (logs / "app" / "api.log").rename(logs / "app" / "api.log.1")
     (logs / "app" / "api.log.1.gz").rename(logs / "app" / "api.log.2.gz")
-    write_log(logs / "app" / "api.log", [seed_line(at(9), note="xoxb-123456789012-1234567890123-AbCdEfGhIjKl")])
+    write_log(
+        logs / "app" / "api.log", [seed_line(at(9), note="xoxb-123456789012-1234567890123-AbCdEfGhIjKl")]
+    )
     fresh = rows_of(run("scan-secrets", "--baseline", baseline, "--format", "jsonl", "-q", logs))
     assert [r["rule"] for r in fresh] == ["slack_token"]
     allow = tmp_path / "allow.toml"
     allow.write_text('[[allow]]\nrule = "slack_token"\n\n[[allow]]\nfield = "message.body.*"\n')
     allowed = rows_of(run("scan-secrets", "--allowlist", allow, "--format", "jsonl", "-q", logs))
-    assert {r["rule"] for r in allowed} == {"github_token", "session_cookie", "sensitive_field", "url_credentials",
-                                            "basic_auth", "aws_access_key_id"}
+    assert {r["rule"] for r in allowed} == {
+        "github_token",
+        "session_cookie",
+        "sensitive_field",
+        "url_credentials",
+        "basic_auth",
+        "aws_access_key_id",
+    }
     assert all(not r["field"].startswith("message.body") for r in allowed)
 
 
@@ -121,7 +165,9 @@ def test_sanitized_copy_round_trip(tmp_path, run):
     assert [p.name for p in copies] == ["api.log", "api.log.1.gz"]
     gz = next(p for p in copies if p.suffix == ".gz")
     assert gz.read_bytes()[:2] == b"\x1f\x8b"  # still gzip
-    text = gzip.decompress(gz.read_bytes()).decode() + next(p for p in copies if p.suffix != ".gz").read_text()
+    text = (
+        gzip.decompress(gz.read_bytes()).decode() + next(p for p in copies if p.suffix != ".gz").read_text()
+    )
     for line in text.splitlines():
         if line.startswith("{"):
             json.loads(line)  # still valid JSON

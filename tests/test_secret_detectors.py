@@ -70,50 +70,86 @@ def test_jwt_still_valid_at_log_time_is_high_expired_is_medium():
 
 
 def test_jwt_alg_none_is_flagged_high():
-    token = _jwt('{"alg":"none"}', '{"sub":"admin"}')[:-len("c2lnbmF0dXJl")]
+    token = _jwt('{"alg":"none"}', '{"sub":"admin"}')[: -len("c2lnbmF0dXJl")]
     (hit,) = scan_line('{"Authorization": "Bearer %s"}' % token)
     assert hit.rule == "jwt" and hit.severity == "high" and "alg=none" in hit.detail
 
 
-@pytest.mark.parametrize("number", ["4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005",
-                                    "6011111111111117", "4929649583333657"])
+@pytest.mark.parametrize(
+    "number",
+    ["4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005", "6011111111111117", "4929649583333657"],
+)
 def test_card_numbers_flag(number):
     assert is_card_number(number)
 
 
-@pytest.mark.parametrize("number", ["4111 1111 1111 1112", "1234567812345670", "0000000000000000",
-                                    "1763461425123"])
+@pytest.mark.parametrize(
+    "number", ["4111 1111 1111 1112", "1234567812345670", "0000000000000000", "1763461425123"]
+)
 def test_card_numbers_do_not_flag(number):
     assert not is_card_number(number)
 
 
-@pytest.mark.parametrize("record", [
-    '{"password": "********"}', '{"token": "[REDACTED]"}', '{"api_key": "<your-token-here>"}',
-    '{"secret": "${STRIPE_KEY}"}', '{"password": "{{x}}"}', '{"password": ""}', '{"password": null}',
-    '{"request_id": "4111111111111111"}', '{"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}',
-    '{"id": "3f2a1c9e-8b7d-4e6f-a5c4-1b2d3e4f5a6b"}', '{"sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}',
-    '{"path": "/api/password_reset"}', '{"password_reset": true}', '{"token_type": "Bearer"}',
-    '{"request": {"headers": {"Authorization": ["REDACTED"], "Cookie": ["REDACTED"]}}}',
-    '{"card": "411111******1111"}',
-])
+@pytest.mark.parametrize(
+    "record",
+    [
+        '{"password": "********"}',
+        '{"token": "[REDACTED]"}',
+        '{"api_key": "<your-token-here>"}',
+        '{"secret": "${STRIPE_KEY}"}',
+        '{"password": "{{x}}"}',
+        '{"password": ""}',
+        '{"password": null}',
+        '{"request_id": "4111111111111111"}',
+        '{"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}',
+        '{"id": "3f2a1c9e-8b7d-4e6f-a5c4-1b2d3e4f5a6b"}',
+        '{"sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}',
+        '{"path": "/api/password_reset"}',
+        '{"password_reset": true}',
+        '{"token_type": "Bearer"}',
+        '{"request": {"headers": {"Authorization": ["REDACTED"], "Cookie": ["REDACTED"]}}}',
+        '{"card": "411111******1111"}',
+    ],
+)
 def test_placeholders_ids_and_hashes_are_not_findings(record):
     assert scan_line(record) == []
 
 
-@pytest.mark.parametrize(("record", "rule", "field"), [
-    ('{"password": "hunter2hunter2"}', "sensitive_field", "password"),
-    ('{"db": {"PASSWORD": "x9"}}', "sensitive_field", "db.PASSWORD"),
-    ('{"headers": {"Authorization": "Basic %s"}}' % base64.b64encode(b"admin:letmein").decode(), "basic_auth",
-     "headers.Authorization"),
-    ('{"headers": {"authorization": "Bearer 8f7d6a5s4d3f2g1h0j9k"}}', "bearer_token", "headers.authorization"),
-    ('{"headers": {"Cookie": "theme=dark; sessionid=8f7d6a5s4d3f2g1h"}}', "session_cookie", "headers.Cookie.sessionid"),
-    ('{"request_uri": "/login?user=a&password=Winter2026%21x"}', "sensitive_field", "request_uri?password"),
-    ('{"url": "https://bob:s3cretPass@db.example.com/x"}', "url_credentials", "url"),
-    ('{"body": "{\\"api_key\\": \\"k-98a7sd6f5g4h3j2k\\"}"}', "sensitive_field", "body.api_key"),
-    ('{"body": {"card_number": "4111 1111 1111 1111"}}', "card_number", "body.card_number"),
-    ('{"request": {"creditCard": {"creditCardNumber": "4929-6495-8333-3657"}}}', "card_number",
-     "request.creditCard.creditCardNumber"),
-])
+@pytest.mark.parametrize(
+    ("record", "rule", "field"),
+    [
+        ('{"password": "hunter2hunter2"}', "sensitive_field", "password"),
+        ('{"db": {"PASSWORD": "x9"}}', "sensitive_field", "db.PASSWORD"),
+        (
+            '{"headers": {"Authorization": "Basic %s"}}' % base64.b64encode(b"admin:letmein").decode(),
+            "basic_auth",
+            "headers.Authorization",
+        ),
+        (
+            '{"headers": {"authorization": "Bearer 8f7d6a5s4d3f2g1h0j9k"}}',
+            "bearer_token",
+            "headers.authorization",
+        ),
+        (
+            '{"headers": {"Cookie": "theme=dark; sessionid=8f7d6a5s4d3f2g1h"}}',
+            "session_cookie",
+            "headers.Cookie.sessionid",
+        ),
+        (
+            '{"request_uri": "/login?user=a&password=Winter2026%21x"}',
+            "sensitive_field",
+            "request_uri?password",
+        ),
+        ('{"url": "https://bob:s3cretPass@db.example.com/x"}', "url_credentials", "url"),
+        ('{"body": "{\\"api_key\\": \\"k-98a7sd6f5g4h3j2k\\"}"}', "sensitive_field", "body.api_key"),
+        ('{"body": {"card_number": "4111 1111 1111 1111"}}', "card_number", "body.card_number"),
+        (
+            '{"request": {"creditCard": {"creditCardNumber": "4929-6495-8333-3657"}}}',
+            "card_number",
+            "request.creditCard.creditCardNumber",
+        ),
+    ],
+)
 def test_field_and_structure_aware_findings(record, rule, field):
     assert (rule, field) in {(h.rule, h.field) for h in scan_line(record)}
 
