@@ -22,7 +22,8 @@ COMMANDS = [
 HEADER = """# CLI reference
 
 Generated from `apiforensics ... --help`: tests/test_docs.py checks it, and
-`UPDATE_DOCS=1 pytest tests/test_docs.py` rewrites it. Columns and exit codes that scripts rely on: [contract.md](contract.md).
+`UPDATE_DOCS=1 pytest tests/test_docs.py` rewrites it.
+Columns and exit codes that scripts rely on: [contract.md](contract.md).
 """
 
 
