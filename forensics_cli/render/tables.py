@@ -1,6 +1,7 @@
 """Rich tables and console helpers shared by every command's table view."""
 
 import io
+import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -12,6 +13,19 @@ from rich.text import Text
 from forensics_cli.render.safe import terminal_safe
 
 Styler = Callable[[str, object], str | None]  # (column, value) -> rich style or None
+NO_WRAP = {
+    "severity",
+    "kind",
+    "service",
+    "status",
+    "rule",
+    "ip",
+    "fingerprint",
+    "minutes",
+    "seconds",
+    "shape",
+}
+WIDE = {"detail", "reason", "evidence", "field", "users", "raw"}
 
 
 def stdout_console(width: int | None = None) -> Console:
@@ -68,14 +82,31 @@ def frame_table(
     columns = list(columns or frame.columns)
     table = Table(title=title, header_style="bold", show_lines=False, expand=False)
     for name in columns:
-        justify = "right" if frame.schema[name].is_numeric() else "left"
-        table.add_column(name, justify=justify, overflow="fold")
+        dtype = frame.schema[name]
+        justify = "right" if dtype.is_numeric() else "left"
+        # times, counts and short codes stay on one line; free text (detail, paths) takes the rest
+        keep_whole = isinstance(dtype, pl.Datetime) or dtype.is_numeric() or name in NO_WRAP
+        table.add_column(
+            name, justify=justify, overflow="fold", no_wrap=keep_whole, ratio=2 if name in WIDE else None
+        )
     for row in frame.to_dicts():
         table.add_row(
             *(cell(row[name], styler(name, row[name]) if styler else None) for name in columns),
             style=row_style(row) if row_style else None,
         )
     return table
+
+
+def with_evidence(frame: pl.DataFrame) -> pl.DataFrame:
+    """An `evidence` column, `file:line`, with the directory all the files share left out (for tables)."""
+    files = frame["file"].drop_nulls().unique().to_list() if "file" in frame.columns else []
+    prefix = ""
+    if files:
+        common = os.path.commonpath(files) if len(files) > 1 else os.path.dirname(files[0])
+        prefix = common.rstrip("/") + "/" if common else ""
+    return frame.with_columns(
+        pl.format("{}:{}", pl.col("file").str.strip_prefix(prefix), pl.col("line")).alias("evidence")
+    )
 
 
 def status_style(status: object) -> str | None:

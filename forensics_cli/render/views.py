@@ -4,7 +4,14 @@ import polars as pl
 from rich.panel import Panel
 from rich.text import Text
 
-from forensics_cli.render.tables import cell, frame_table, severity_style, sparkline, status_style
+from forensics_cli.render.tables import (
+    cell,
+    frame_table,
+    severity_style,
+    sparkline,
+    status_style,
+    with_evidence,
+)
 
 
 def _line(label: str, value: object) -> Text:
@@ -49,8 +56,10 @@ def timeline_view(timeline: pl.DataFrame, summary: dict, limit: int | None):
             return "red"
         return None
 
-    columns = [c for c in timeline.columns if c not in ("role",)]
-    yield frame_table(shown, columns, styler=styler, row_style=row_style)
+    # the table shows file:line as one column; method and path are in the detail already
+    columns = ["timestamp", "offset_ms", "service", "evidence", "status", "ip", "user", "detail"]
+    columns += ["raw"] if "raw" in timeline.columns else []
+    yield frame_table(with_evidence(shown), columns, styler=styler, row_style=row_style)
     if limit is not None and timeline.height > limit:
         yield Text(
             f"… {timeline.height - limit} more events (raise --limit, or use --format csv)", style="yellow"
@@ -72,14 +81,15 @@ def bruteforce_view(episodes: pl.DataFrame):
         pl.Series("shape", [sparkline(list(h)) for h in episodes["histogram"].to_list()], dtype=pl.String),
         _top_with_count("ips", "distinct_ips"),
         _top_with_count("users", "distinct_users"),
-        (pl.col("last_seen") - pl.col("first_seen")).dt.total_seconds().alias("seconds"),
-        pl.format("{}:{}", "file", "line").alias("evidence"),
+        # to the second: the sparkline shows the shape, csv/json keep the microseconds
+        pl.col("first_seen").dt.strftime("%Y-%m-%d %H:%M:%S"),
+        pl.col("first_success").dt.strftime("%Y-%m-%d %H:%M:%S"),
     )
+    shown = with_evidence(shown)
     columns = [
         "severity",
         "kind",
         "first_seen",
-        "seconds",
         "failures",
         "shape",
         "ips",
@@ -109,9 +119,7 @@ def bruteforce_view(episodes: pl.DataFrame):
 def secrets_view(findings: pl.DataFrame, exposure: pl.DataFrame, grouped: bool):
     """Occurrences (or, with --group, one row per secret), then the exposure summary."""
     if not grouped:
-        shown = findings.with_columns(
-            pl.format("{}:{}", "file", "line").alias("evidence"), pl.col("fingerprint").str.slice(0, 8)
-        )
+        shown = with_evidence(findings.with_columns(pl.col("fingerprint").str.slice(0, 8)))
         columns = [
             "severity",
             "rule",
@@ -126,9 +134,8 @@ def secrets_view(findings: pl.DataFrame, exposure: pl.DataFrame, grouped: bool):
         columns += ["secret"] if "secret" in findings.columns else []
         yield frame_table(shown, columns, title="Secrets in the logs (values masked)", styler=severity_style)
     if exposure.height:
-        shown = exposure.with_columns(
-            pl.col("fingerprint").str.slice(0, 8), pl.format("{}:{}", "file", "line").alias("first_evidence")
-        )
+        shown = with_evidence(exposure.with_columns(pl.col("fingerprint").str.slice(0, 8)))
+        shown = shown.rename({"evidence": "first_evidence"})
         columns = [
             "severity",
             "rule",
@@ -185,9 +192,6 @@ def gaps_view(rows: pl.DataFrame, coverage: tuple):
                 )
             strip_text.append("\n")
         yield Panel(strip_text, title="coverage (█ logged, · silent, red: reported problem)", expand=False)
-    shown = rows.with_columns(
-        pl.format("{}:{}", "file", "line").alias("evidence"),
-        (pl.col("duration_s") / 60).round(1).alias("minutes"),
-    )
-    columns = ["severity", "kind", "service", "start", "end", "minutes", "evidence", "detail"]
+    shown = with_evidence(rows.with_columns((pl.col("duration_s") / 60).round(1).alias("minutes")))
+    columns = ["severity", "kind", "service", "start", "minutes", "evidence", "detail"]
     yield frame_table(shown, columns, title="Coverage and integrity problems", styler=severity_style)
