@@ -9,7 +9,7 @@ from rich.table import Table
 
 from forensics_cli.load import FileReport
 from forensics_cli.render.safe import terminal_safe
-from forensics_cli.render.tables import cell, frame_table, stderr_console
+from forensics_cli.render.tables import cell, common_prefix, frame_table, stderr_console, to_seconds
 
 STATUS_STYLES = {
     "ok": "green",
@@ -67,37 +67,28 @@ def print_summary(reports: list[FileReport], quiet: bool):
 
 
 def ingest_table(report: pl.DataFrame) -> Table:
-    shown = report.with_columns(pl.col("sha256").str.slice(0, 12))
+    """One row per file (paths shortened to what differs; sha256 and compression are in csv/json)."""
+    shown = to_seconds(report, ["first_ts", "last_ts"])
+    prefix = common_prefix(shown["file"].to_list())
+    shown = shown.with_columns(pl.col("file").str.strip_prefix(prefix))
+    columns = ["file", "service", "lines", "parsed", "rejected", "first_ts", "last_ts", "status", "reason"]
     table = frame_table(
         shown,
-        [
-            "file",
-            "service",
-            "compression",
-            "lines",
-            "parsed",
-            "rejected",
-            "first_ts",
-            "last_ts",
-            "status",
-            "sha256",
-            "reason",
-        ],
-        title="Ingest health (rotation order, oldest first)",
+        columns,
+        title=f"Ingest health of {prefix or './'} (rotation order, oldest first)",
         styler=lambda column, value: STATUS_STYLES.get(value) if column == "status" else None,
     )
     table.add_section()
+    first, last = report["first_ts"].min(), report["last_ts"].max()
     table.add_row(
         cell("total"),
         cell(f"{report['service'].n_unique()} services"),
-        cell(""),
         cell(f"{report['lines'].sum():,}"),
         cell(f"{report['parsed'].sum():,}"),
         cell(f"{report['rejected'].sum():,}"),
-        cell(report["first_ts"].min()),
-        cell(report["last_ts"].max()),
+        cell(first.strftime("%Y-%m-%d %H:%M:%S") if first else None),
+        cell(last.strftime("%Y-%m-%d %H:%M:%S") if last else None),
         cell(f"{(report['status'] != 'ok').sum()} not ok"),
-        cell(""),
         cell(""),
         style="bold",
     )

@@ -97,13 +97,25 @@ def frame_table(
     return table
 
 
+def common_prefix(files: list[str]) -> str:
+    """The directory (with its trailing slash) that all these paths share, or ''."""
+    files = [f for f in set(files) if f]
+    if not files:
+        return ""
+    common = os.path.commonpath(files) if len(files) > 1 else os.path.dirname(files[0])
+    return common.rstrip("/") + "/" if common else ""
+
+
+def to_seconds(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Datetime columns as 'YYYY-MM-DD HH:MM:SS' text, for tables where milliseconds only add width."""
+    return frame.with_columns(
+        pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S") for c in columns if c in frame.columns
+    )
+
+
 def with_evidence(frame: pl.DataFrame) -> pl.DataFrame:
     """An `evidence` column, `file:line`, with the directory all the files share left out (for tables)."""
-    files = frame["file"].drop_nulls().unique().to_list() if "file" in frame.columns else []
-    prefix = ""
-    if files:
-        common = os.path.commonpath(files) if len(files) > 1 else os.path.dirname(files[0])
-        prefix = common.rstrip("/") + "/" if common else ""
+    prefix = common_prefix(frame["file"].drop_nulls().to_list()) if "file" in frame.columns else ""
     return frame.with_columns(
         pl.format("{}:{}", pl.col("file").str.strip_prefix(prefix), pl.col("line")).alias("evidence")
     )

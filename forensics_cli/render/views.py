@@ -10,6 +10,7 @@ from forensics_cli.render.tables import (
     severity_style,
     sparkline,
     status_style,
+    to_seconds,
     with_evidence,
 )
 
@@ -118,24 +119,18 @@ def bruteforce_view(episodes: pl.DataFrame):
 
 def secrets_view(findings: pl.DataFrame, exposure: pl.DataFrame, grouped: bool):
     """Occurrences (or, with --group, one row per secret), then the exposure summary."""
+    if findings.is_empty():
+        yield Text("No secrets found.", style="green")
+        return
     if not grouped:
         shown = with_evidence(findings.with_columns(pl.col("fingerprint").str.slice(0, 8)))
-        columns = [
-            "severity",
-            "rule",
-            "timestamp",
-            "evidence",
-            "field",
-            "redacted",
-            "fingerprint",
-            "request_id",
-            "detail",
-        ]
+        shown = to_seconds(shown, ["timestamp"])
+        columns = ["severity", "rule", "timestamp", "evidence", "field", "redacted", "fingerprint", "detail"]
         columns += ["secret"] if "secret" in findings.columns else []
         yield frame_table(shown, columns, title="Secrets in the logs (values masked)", styler=severity_style)
     if exposure.height:
         shown = with_evidence(exposure.with_columns(pl.col("fingerprint").str.slice(0, 8)))
-        shown = shown.rename({"evidence": "first_evidence"})
+        shown = to_seconds(shown, ["first_seen", "last_seen"]).rename({"evidence": "first_evidence"})
         columns = [
             "severity",
             "rule",
@@ -145,7 +140,6 @@ def secrets_view(findings: pl.DataFrame, exposure: pl.DataFrame, grouped: bool):
             "last_seen",
             "occurrences",
             "files",
-            "request_ids",
             "still_present",
             "first_evidence",
         ]
@@ -193,5 +187,6 @@ def gaps_view(rows: pl.DataFrame, coverage: tuple):
             strip_text.append("\n")
         yield Panel(strip_text, title="coverage (█ logged, · silent, red: reported problem)", expand=False)
     shown = with_evidence(rows.with_columns((pl.col("duration_s") / 60).round(1).alias("minutes")))
+    shown = to_seconds(shown, ["start"])
     columns = ["severity", "kind", "service", "start", "minutes", "evidence", "detail"]
     yield frame_table(shown, columns, title="Coverage and integrity problems", styler=severity_style)
