@@ -21,8 +21,10 @@ demo: $(STAMP)
 	@echo; echo "== apiforensics scan-secrets sample_logs/"; $(BIN)/apiforensics scan-secrets -q sample_logs/ || true
 	@echo; echo "== apiforensics gaps sample_logs/"; $(BIN)/apiforensics gaps -q sample_logs/ || true
 
-test: $(STAMP)
+lint: $(STAMP)
 	$(BIN)/ruff check forensics_cli tests benchmarks
+
+test: lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
