@@ -2,6 +2,7 @@
 
 import io
 import os
+import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -29,19 +30,21 @@ WIDE = {"detail", "reason", "evidence", "field", "users", "raw"}
 
 
 def stdout_console(width: int | None = None) -> Console:
-    # soft_wrap off, markup off: nothing from the logs is ever parsed as markup
+    # markup off: nothing from the logs is ever parsed as markup
+    if width is None and not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
+        width = PIPE_WIDTH  # piped into less or a file: rich's 80-column default folds every cell
     return Console(markup=False, emoji=False, highlight=False, width=width)
 
 
 def render_text(renderables: Iterable, to_file: bool = False) -> str:
     """Render to a string: terminal width and colours on a terminal, plain 160 columns for a file."""
-    console = stdout_console(width=160 if to_file else None)
+    console = stdout_console()
     if to_file:
         console = Console(
             markup=False,
             emoji=False,
             highlight=False,
-            width=160,
+            width=PIPE_WIDTH,
             no_color=True,
             force_terminal=False,
             file=io.StringIO(),
