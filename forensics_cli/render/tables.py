@@ -14,19 +14,8 @@ from rich.text import Text
 from forensics_cli.render.safe import terminal_safe
 
 Styler = Callable[[str, object], str | None]  # (column, value) -> rich style or None
-NO_WRAP = {
-    "severity",
-    "kind",
-    "service",
-    "status",
-    "rule",
-    "ip",
-    "fingerprint",
-    "minutes",
-    "seconds",
-    "shape",
-}
-WIDE = {"detail", "reason", "evidence", "field", "users", "raw"}
+PIPE_WIDTH = 160  # table width when stdout is not a terminal (rich would fold every cell at 80)
+MIN_WIDTH = {"severity": 8, "status": 6, "kind": 10, "evidence": 12, "detail": 16}
 
 
 def stdout_console(width: int | None = None) -> Console:
@@ -87,11 +76,8 @@ def frame_table(
     for name in columns:
         dtype = frame.schema[name]
         justify = "right" if dtype.is_numeric() else "left"
-        # times, counts and short codes stay on one line; free text (detail, paths) takes the rest
-        keep_whole = isinstance(dtype, pl.Datetime) or dtype.is_numeric() or name in NO_WRAP
-        table.add_column(
-            name, justify=justify, overflow="fold", no_wrap=keep_whole, ratio=2 if name in WIDE else None
-        )
+        # short codes keep a readable minimum; everything else folds to the terminal's width
+        table.add_column(name, justify=justify, overflow="fold", min_width=MIN_WIDTH.get(name))
     for row in frame.to_dicts():
         table.add_row(
             *(cell(row[name], styler(name, row[name]) if styler else None) for name in columns),
