@@ -129,23 +129,27 @@ CROSS_SERVICE_MIN_LINES = 5
 
 def _cross_service(rows: list[dict], events: pl.DataFrame) -> None:
     """A service silent while another kept logging: the strongest sign of deletion. Raises severity."""
-    for row in rows:
-        if row["kind"] != "time_gap":
-            continue
-        others = (
-            events.filter(
-                (pl.col("service") != row["service"])
-                & (pl.col("ts") > row["start"])
-                & (pl.col("ts") < row["end"])
+    gaps = [row for row in rows if row["kind"] == "time_gap"]
+    if not gaps:
+        return
+    times = {
+        service: group["ts"].sort()
+        for (service,), group in events.filter(pl.col("ts").is_not_null()).group_by("service")
+    }
+    for row in gaps:
+        busy = []
+        for service in sorted(times):
+            if service == row["service"]:
+                continue
+            series = times[service]
+            count = series.search_sorted(row["end"], side="left") - series.search_sorted(
+                row["start"], side="right"
             )
-            .group_by("service")
-            .len()
-            .filter(pl.col("len") >= CROSS_SERVICE_MIN_LINES)
-        )
-        others = others.sort(["len", "service"], descending=[True, False])
-        if others.height:
-            busy = ", ".join(f"{s} logged {n} lines" for s, n in others.iter_rows())
-            row["detail"] += f"; meanwhile {busy}: possible deletion"
+            if count >= CROSS_SERVICE_MIN_LINES:
+                busy.append((count, service))
+        if busy:
+            listed = ", ".join(f"{s} logged {n} lines" for n, s in sorted(busy, key=lambda b: (-b[0], b[1])))
+            row["detail"] += f"; meanwhile {listed}: possible deletion"
             row["severity"] = "high"
 
 
@@ -259,12 +263,9 @@ def _overlaps(events: pl.DataFrame, reports: list[FileReport]) -> list[dict]:
     hashed = events.select("file", "file_rank", "line", "ts", "service", pl.col("raw_hash").alias("h")).join(
         base_of, on="file"
     )
-    repeated = (
-        hashed.group_by("rotation_base", "h")
-        .agg(pl.col("file").n_unique().alias("n"), pl.all())
-        .filter(pl.col("n") > 1)
-        .explode(["file", "file_rank", "line", "ts", "service"])
-    )
+    # lines whose text occurs more than once in their rotated set, then those found in two files
+    candidates = hashed.filter(pl.struct("rotation_base", "h").is_duplicated())
+    repeated = candidates.filter(pl.col("file").n_unique().over("rotation_base", "h") > 1)
     rows = []
     if repeated.is_empty():
         return rows
