@@ -1,12 +1,6 @@
 """Coverage and integrity: silences, missing rotations, truncated files, out-of-order and repeated lines.
 
-The silence statistic (docs/gaps.md): a service writes in bursts (one request, several lines in the same
-second), so it is measured in *active seconds* (distinct seconds with at least one line). For a silence
-of d seconds the expected number of active seconds is λ·d, with λ the lower of two rates learnt from
-the logs themselves: the service's rate in the hour before and after the silence, and its mean rate in
-the same hour of day on the other days. Under a Poisson model the chance of such a silence is
-exp(-λ·d); a silence is reported when λ·d is at least `min_expected` (default 15, a chance below 3e-7)
-and d is at least --min-gap.
+The silence statistic is in silences.py; what each kind means is in docs/gaps.md.
 """
 
 import os
@@ -15,6 +9,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from forensics_cli.analyses.silences import improbable_silences
 from forensics_cli.discover import rotation_slot
 from forensics_cli.load import FileReport
 from forensics_cli.schema import TS_DTYPE
@@ -49,79 +44,21 @@ def _row(kind, severity, start, end, service, file, line, detail) -> dict:
 
 
 def _silences(events: pl.DataFrame, options: GapOptions) -> list[dict]:
-    """Improbable silences per service (see the module docstring), vectorized per service."""
-    rows = []
-    context = timedelta(seconds=options.context_s)
-    active = (
-        events.filter(pl.col("ts").is_not_null())
-        .sort(["service", "ts", "file_rank", "line"])
-        .unique(subset=["service", pl.col("ts").dt.truncate("1s")], keep="first", maintain_order=True)
-    )
-    for (service,), group in active.group_by("service", maintain_order=True):
-        times = group["ts"]
-        candidates = group.select(
-            pl.col("ts").shift(1).alias("start"),
-            pl.col("ts").alias("end"),
-            pl.col("file").shift(1).alias("file"),
-            pl.col("line").shift(1).alias("line"),
-        ).with_columns((pl.col("end") - pl.col("start")).dt.total_seconds(fractional=True).alias("silence"))
-        candidates = candidates.filter(pl.col("silence") >= options.min_gap_s)
-        if candidates.is_empty():
-            continue
-        count_before = times.search_sorted(candidates["start"], side="right") - times.search_sorted(
-            candidates["start"] - context, side="left"
+    found = improbable_silences(events, options.min_gap_s, options.min_expected, options.context_s)
+    return [
+        _row(
+            "time_gap",
+            "medium",
+            start,
+            end,
+            service,
+            file,
+            line,
+            f"silent {silence / 60:.1f} min; expected about {expected:.0f} active seconds "
+            f"(rate {rate * 60:.2f}/min), observed 0",
         )
-        count_after = times.search_sorted(candidates["end"] + context, side="right") - times.search_sorted(
-            candidates["end"], side="left"
-        )
-        hourly = group.group_by(
-            pl.col("ts").dt.date().alias("day"), pl.col("ts").dt.hour().alias("hour")
-        ).len()
-        days = hourly["day"].n_unique()
-        by_hour = hourly.group_by("hour").agg(pl.col("len").sum().alias("hour_total"))
-        first, last = times[0], times[-1]
-        judged = (
-            candidates.with_columns(
-                (count_before + count_after).alias("around_count"),
-                pl.col("start").dt.date().alias("day"),
-                pl.col("start").dt.hour().alias("hour"),
-            )
-            .join(hourly, on=["day", "hour"], how="left")
-            .join(by_hour, on="hour", how="left")
-            .with_columns(
-                (
-                    pl.min_horizontal(pl.lit(options.context_s), (pl.col("start") - first).dt.total_seconds())
-                    + pl.min_horizontal(pl.lit(options.context_s), (last - pl.col("end")).dt.total_seconds())
-                ).alias("covered"),
-                # same hour of day on the other days the service logged
-                pl.when(pl.lit(days) > 1)
-                .then((pl.col("hour_total").fill_null(0) - pl.col("len").fill_null(0)) / (3600 * (days - 1)))
-                .alias("same_hour_rate"),
-            )
-            .filter(pl.col("covered") > 0)
-            .with_columns(
-                pl.min_horizontal(pl.col("around_count") / pl.col("covered"), "same_hour_rate").alias("rate")
-            )
-            .with_columns((pl.col("rate") * pl.col("silence")).alias("expected"))
-            .filter(pl.col("expected") >= options.min_expected)
-        )
-        for start, end, silence, file, line, rate, expected in judged.select(
-            "start", "end", "silence", "file", "line", "rate", "expected"
-        ).iter_rows():
-            rows.append(
-                _row(
-                    "time_gap",
-                    "medium",
-                    start,
-                    end,
-                    service,
-                    file,
-                    line,
-                    f"silent {silence / 60:.1f} min; expected about {expected:.0f} active "
-                    f"seconds (rate {rate * 60:.2f}/min), observed 0",
-                )
-            )
-    return rows
+        for service, start, end, silence, file, line, rate, expected in found.iter_rows()
+    ]
 
 
 CROSS_SERVICE_MIN_LINES = 5
