@@ -30,8 +30,6 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "raw": pl.String,  # the line as read (lenient UTF-8)
 }
 
-EVENT_COLUMNS = list(EVENT_SCHEMA)
-
 
 def empty_events() -> pl.DataFrame:
     """A zero-row frame with the event schema."""

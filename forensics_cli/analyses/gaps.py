@@ -303,18 +303,8 @@ def find_gaps(
     rows = damage + silences + misplaced + _overlaps(events, reports)
     if options.retention_s:
         rows += _retention(events, options.retention_s)
-    schema = {
-        "kind": pl.String,
-        "severity": pl.String,
-        "start": TS_DTYPE,
-        "end": TS_DTYPE,
-        "duration_s": pl.Float64,
-        "service": pl.String,
-        "file": pl.String,
-        "line": pl.Int64,
-        "detail": pl.String,
-    }
-    frame = pl.DataFrame(rows, schema=schema)
+    types = [pl.String, pl.String, TS_DTYPE, TS_DTYPE, pl.Float64, pl.String, pl.String, pl.Int64, pl.String]
+    frame = pl.DataFrame(rows, schema=dict(zip(GAP_COLUMNS, types, strict=True)))
     order = pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8)
     return frame.sort([order, "start", "service", "file", "line"], nulls_last=True)
 

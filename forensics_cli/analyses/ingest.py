@@ -50,7 +50,7 @@ def ingest_report(reports: list[FileReport]) -> pl.DataFrame:
             "sha256": pl.String,
             "reason": pl.String,
         },
-    )
+    ).select(INGEST_COLUMNS)
 
 
 def _reason(report: FileReport) -> str:

@@ -111,24 +111,12 @@ def build_timeline(
     # offsets count from the first selected event: context before it is negative
     first = matched.filter(pl.col("role") == "match")["ts"].drop_nulls().min() if matched.height else None
     offset = ((pl.col("ts") - first).dt.total_microseconds() / 1000).round(3) if first is not None else None
-    columns = [
+    rows = matched.with_columns(
         pl.col("ts").alias("timestamp"),
         (offset if offset is not None else pl.lit(None, dtype=pl.Float64)).alias("offset_ms"),
-        "service",
-        "file",
-        "line",
-        "event",
-        "method",
-        "path",
-        "status",
-        "ip",
-        "user",
         detail_expr(),
-        "role",
-    ]
-    if raw:
-        columns.append("raw")
-    return matched.select(columns)
+    )
+    return rows.select(TIMELINE_COLUMNS + ["role"] + (["raw"] if raw else []))
 
 
 def _with_context(lazy: pl.LazyFrame, matched: pl.DataFrame, context: timedelta) -> pl.DataFrame:

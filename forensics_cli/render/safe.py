@@ -6,9 +6,6 @@ import polars as pl
 
 # C0 and C1 controls, DEL, bidi embeddings/overrides/isolates, zero-width and line separators
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
-_UNSAFE_POLARS = (
-    r"[\x00-\x1f\x7f-\x9f\x{200b}-\x{200f}\x{2028}\x{2029}\x{202a}-\x{202e}\x{2066}-\x{2069}\x{feff}]"
-)
 _FORMULA_START = r"^[=+\-@\t\r]"
 
 
@@ -20,10 +17,6 @@ def terminal_safe(text: str) -> str:
 def _escape(char: str) -> str:
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def has_unsafe(column: pl.Expr) -> pl.Expr:
-    return column.str.contains(_UNSAFE_POLARS)
 
 
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:

@@ -160,8 +160,6 @@ GENERIC_ASSIGNMENT = ValueRule(
     accept=lambda v: shannon_entropy(v) >= 3.0 and not v.lower().startswith(("http", "none", "null")),
 )
 
-ALL_KEYWORDS = sorted({k for rule in RULES + [GENERIC_ASSIGNMENT] for k in rule.keywords})
-
 
 def scan_value(text: str) -> list[tuple[ValueRule, str]]:
     """Every (rule, secret) that a format rule finds in the text (not the generic rule)."""
