@@ -157,3 +157,57 @@ def test_internal_errors_are_one_line_and_debug_shows_the_traceback(tmp_path, ru
     assert "ZeroDivisionError" in result.stderr and "--debug" in result.stderr
     with pytest.raises(ZeroDivisionError):
         run("--debug", "gaps", "-q", tmp_path)
+
+
+def test_a_100_mb_single_line_is_reported_without_holding_it(tmp_path, run):
+    import resource
+
+    path = tmp_path / "one-line.log"
+    with open(path, "wb") as handle:
+        handle.write(b'{"ok": 1}\n{"blob": "')
+        chunk = b"z" * (1 << 20)
+        for _ in range(100):
+            handle.write(chunk)
+        handle.write(b'"}\n{"ok": 2}\n')
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    (row,) = rows_of(run("ingest", "--format", "jsonl", "--no-cache", tmp_path))
+    growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert (row["lines"], row["parsed"], row["rejected"]) == (3, 2, 1) and "too_long" in row["reason"]
+    assert growth_mb < 150
+
+
+def test_a_file_that_grows_while_being_read_is_read_consistently_and_not_cached(tmp_path, run, monkeypatch):
+    from forensics_cli import decompress
+    from forensics_cli import load as load_module
+
+    logs = tmp_path / "logs"
+    path = write_log(
+        logs / "live.log", [seed_line(at(i), request_id=f"r{i}", pad="x" * 200) for i in range(8000)]
+    )
+    original_iter = decompress.DecompressedStream.__iter__
+    original_parse = load_module.parse_file
+    parsed_files = []
+
+    grown = []
+
+    def growing(self):
+        for block in original_iter(self):
+            if not grown and self.path == str(path):
+                grown.append(True)
+                with open(path, "a") as handle:  # the application writes once more after we started
+                    handle.write('{"time": "2026-11-18 12:00:00,000", "message": {"request_id": "late"}}\n')
+            yield block
+
+    def counting(candidate, *args, **kwargs):
+        parsed_files.append(candidate.path)
+        return original_parse(candidate, *args, **kwargs)
+
+    monkeypatch.setattr(decompress.DecompressedStream, "__iter__", growing)
+    monkeypatch.setattr(load_module, "parse_file", counting)
+    (first,) = rows_of(run("ingest", "--format", "jsonl", logs))
+    assert first["lines"] == 8001 and first["parsed"] + first["rejected"] == first["lines"]
+    monkeypatch.setattr(decompress.DecompressedStream, "__iter__", original_iter)
+    (second,) = rows_of(run("ingest", "--format", "jsonl", logs))
+    # the bytes changed under the reader, so its events were not cached under the old hash: read again
+    assert parsed_files == [str(path), str(path)]
+    assert (second["lines"], second["sha256"]) == (8001, first["sha256"])
