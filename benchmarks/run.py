@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,13 +24,15 @@ CORPUS = ROOT / "benchmarks" / "corpus"
 DOC = ROOT / "docs" / "performance.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 SECRETS_SUBSET_BYTES = 2_000_000
+PEER_TIMEOUT_S = 600
 PY = sys.executable
 CLI = [PY, "-m", "forensics_cli"]
 
 
-def run_measured(command, shell=False, env=None, cwd=None) -> dict:
-    """Run once: wall seconds, CPU seconds (user+sys) and peak RSS (MiB) of exactly this process tree's leader
-    (os.wait4), with its output kept for checks."""
+def run_measured(command, shell=False, env=None, cwd=None, timeout=None) -> dict:
+    """Run once: wall seconds, CPU seconds (user+sys) and peak RSS (MiB, the largest single process) of the
+    command and the children it waited for (os.wait4), with its output kept for checks. A command still
+    running after `timeout` seconds is killed and marked `timed_out`: its wall time is then a lower bound."""
     with tempfile.TemporaryFile() as sink:
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -38,9 +41,21 @@ def run_measured(command, shell=False, env=None, cwd=None) -> dict:
             stdout=sink,
             stderr=subprocess.DEVNULL,
             env=env,
+            cwd=cwd,
             executable="/bin/bash" if shell else None,
+            start_new_session=True,
         )
-        _, status, usage = os.wait4(process.pid, 0)
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if timeout and time.perf_counter() - started > timeout:
+                os.killpg(process.pid, signal.SIGKILL)
+                timed_out = True
+                _, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.05)
         wall = time.perf_counter() - started
         sink.seek(0)
         output = sink.read()
@@ -49,6 +64,7 @@ def run_measured(command, shell=False, env=None, cwd=None) -> dict:
         "cpu": usage.ru_utime + usage.ru_stime,
         "rss": usage.ru_maxrss / 1024,
         "exit": os.waitstatus_to_exitcode(status),
+        "timed_out": timed_out,
         "output": output,
     }
 
@@ -231,7 +247,7 @@ def bench_size(size: str) -> tuple[list[dict], dict]:
     cold = run_measured([*CLI, "scan-secrets", "-q", "--format", "jsonl", str(subset)], env=env)
     warm = run_measured([*CLI, "scan-secrets", "-q", "--format", "jsonl", str(subset)], env=env)
     # from inside the copy: run from a git checkout, detect-secrets silently scans only tracked files
-    other = run_measured(["detect-secrets", "scan", "--all-files", "."], cwd=subset)
+    other = run_measured(["detect-secrets", "scan", "--all-files", "."], cwd=subset, timeout=PEER_TIMEOUT_S)
     subset_bytes = sum(p.stat().st_size for p in subset.iterdir())
     rows.append(
         {
@@ -263,7 +279,11 @@ def render(results: list[tuple[list[dict], dict]]) -> str:
         ]
         for row in rows:
             cold, warm, other = row["cold"], row["warm"], row["other"]
-            failed = " (failed)" if other["exit"] not in (0, 1) else ""
+            failed = (
+                " (did not finish: killed)"
+                if other.get("timed_out")
+                else (" (failed)" if other["exit"] not in (0, 1) else "")
+            )
             peer = row["peer"].replace("|", "\\|") + failed
             lines.append(
                 f"| {row['command']} | {peer} | {other['wall']:.2f} | {cold['wall']:.2f} | "
