@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -270,10 +271,13 @@ def bench_size(size: str) -> tuple[list[dict], dict]:
     return rows, {"size": size, "files": len(files), "stored": stored, "raw": raw_bytes, "secrets": found}
 
 
-def render(results: list[tuple[list[dict], dict]]) -> str:
-    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {machine()}.", ""]
+def render(results: list[tuple[list[dict], dict]]) -> dict[str, str]:
+    """One markdown section per corpus size."""
+    sections = {}
     for rows, info in results:
-        lines += [
+        lines = [
+            f"Measured {time.strftime('%Y-%m-%d')} on {machine()}.",
+            "",
             f"### {info['size']} corpus: {info['files']} files, {info['stored'] / 1e6:.0f} MB stored, "
             f"{info['raw'] / 1e6:.0f} MB decompressed",
             "",
@@ -306,7 +310,28 @@ def render(results: list[tuple[list[dict], dict]]) -> str:
             + (", ".join(f"{k} {v}" for k, v in sorted(found["detect-secrets"].items())) or "nothing"),
             "",
         ]
-    return "\n".join(lines)
+        sections[info["size"]] = "\n".join(lines)
+    return sections
+
+
+SECTION = re.compile(r"<!-- size:(\S+) -->\n(.*?)<!-- /size -->\n", re.S)
+
+
+def update_doc(sections: dict[str, str]):
+    """Replace the measured sizes' sections between the bench markers; keep the others."""
+    text = DOC.read_text()
+    head, _, rest = text.partition(START)
+    block, _, tail = rest.partition(END)
+    kept = {size: body for size, body in SECTION.findall(block)}
+    kept.update(sections)
+    order = sorted(kept, key=_size_bytes)
+    body = "".join(f"<!-- size:{size} -->\n{kept[size].rstrip()}\n\n<!-- /size -->\n" for size in order)
+    DOC.write_text(f"{head}{START}\n{body}{END}{tail}")
+
+
+def _size_bytes(size: str) -> float:
+    units = {"KB": 1e3, "MB": 1e6, "GB": 1e9}
+    return float(size[:-2]) * units.get(size[-2:].upper(), 1)
 
 
 def main():
@@ -319,14 +344,11 @@ def main():
             sys.exit(
                 f"benchmarks need {tool} on PATH (apt-get install ripgrep jq; pip install detect-secrets)"
             )
-    table = render([bench_size(size) for size in args.sizes])
+    sections = render([bench_size(size) for size in args.sizes])
     if args.no_doc:
-        print(table)
+        print("\n\n".join(sections.values()))
         return
-    text = DOC.read_text()
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(f"{head}{START}\n{table}\n{END}{tail}")
+    update_doc(sections)
     print(f"updated {DOC}", file=sys.stderr)
 
 
