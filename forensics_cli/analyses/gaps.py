@@ -160,17 +160,20 @@ def _truncated(reports: list[FileReport]) -> list[dict]:
 def _out_of_order(events: pl.DataFrame, max_skew_s: float) -> list[dict]:
     """Lines whose time jumps far from both neighbours (backdated or future-dated inserts)."""
     skew = timedelta(seconds=max_skew_s)
-    frame = (
-        events.filter(pl.col("ts").is_not_null())
-        .sort(["file_rank", "line"])
-        .with_columns(
-            pl.col("ts").shift(1).over("file").alias("prev"),
-            pl.col("ts").shift(-1).over("file").alias("next"),
-        )
-    )
     back = (pl.col("prev") - pl.col("ts") > skew) & (pl.col("next") - pl.col("ts") > skew)
     ahead = (pl.col("ts") - pl.col("prev") > skew) & (pl.col("ts") - pl.col("next") > skew)
-    flagged = frame.filter((back | ahead).fill_null(False))
+    flagged = (  # lazily, on the three columns it needs: no copy of the whole frame
+        events.lazy()
+        .filter(pl.col("ts").is_not_null())
+        .select("file_rank", "line", "ts", "file", "service")
+        .sort(["file_rank", "line"])
+        .with_columns(
+            pl.col("ts").shift(1).over("file_rank").alias("prev"),
+            pl.col("ts").shift(-1).over("file_rank").alias("next"),
+        )
+        .filter((back | ahead).fill_null(False))
+        .collect()
+    )
     rows = []
     for ts, prev, service, file, line in flagged.select("ts", "prev", "service", "file", "line").iter_rows():
         offset = (ts - prev).total_seconds()
@@ -195,12 +198,30 @@ def _overlaps(events: pl.DataFrame, reports: list[FileReport]) -> list[dict]:
     """Lines repeated in two files of one rotated set (copytruncate races): counted twice by a timeline."""
     base_of = pl.DataFrame(
         {"file": [r.file for r in reports], "rotation_base": [r.rotation_base for r in reports]},
-        schema={"file": events.schema["file"], "rotation_base": pl.String},
+        schema={"file": events.schema["file"], "rotation_base": pl.Categorical},
     )
-    hashed = events.select("file", "file_rank", "line", "ts", "service", pl.col("raw_hash").alias("h")).join(
-        base_of, on="file"
+    # lines whose text occurs more than once in their rotated set (one u64 key: the hash mixed with the
+    # set's number), then, among those few, the ones found in two different files
+    set_numbers = {base: n for n, base in enumerate(sorted({r.rotation_base for r in reports}))}
+    rank_to_set = {r.rank: set_numbers[r.rotation_base] for r in reports}
+    keyed = events.select(
+        "file_rank",
+        (
+            pl.col("raw_hash")
+            ^ (
+                pl.col("file_rank").replace_strict(rank_to_set, default=0, return_dtype=pl.UInt64)
+                * 0x9E3779B97F4A7C15
+            )
+        ).alias("key"),
     )
-    # lines whose text occurs more than once in their rotated set, then those found in two files
+    duplicated = keyed["key"].is_duplicated()
+    if not duplicated.any():
+        return []
+    hashed = (
+        events.filter(duplicated)
+        .select("file", "file_rank", "line", "ts", "service", pl.col("raw_hash").alias("h"))
+        .join(base_of, on="file")
+    )
     candidates = hashed.filter(pl.struct("rotation_base", "h").is_duplicated())
     repeated = candidates.filter(pl.col("file").n_unique().over("rotation_base", "h") > 1)
     rows = []
@@ -281,7 +302,7 @@ def gap_input(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
         events.lazy()
         .select(*GAP_INPUT, pl.col("raw").hash().alias("raw_hash"))
         .with_columns(pl.col("file").cast(pl.Categorical), pl.col("service").cast(pl.Categorical))
-        .collect()
+        .collect(engine="streaming")  # batch by batch: the raw text is hashed, never held whole
     )
 
 
