@@ -116,29 +116,8 @@ URL_KEYS = {
     "urloriginal",
     "requesturl",
 }
-SENSITIVE_PARAMS = {
-    "password",
-    "passwd",
-    "pwd",
-    "pass",
-    "secret",
-    "clientsecret",
-    "token",
-    "accesstoken",
-    "refreshtoken",
-    "idtoken",
-    "apikey",
-    "key",
-    "sig",
-    "signature",
-    "xamzsignature",
-    "xamzsecuritytoken",
-    "xamzcredential",
-    "auth",
-    "code",
-    "sessionid",
-    "session",
-}
+# in a query string: the same names, and short ones that would be too loose as JSON keys
+SENSITIVE_PARAMS = SENSITIVE_KEYS | {"auth", "code", "key", "xamzcredential"}
 SESSION_COOKIE = re.compile(r"(?i)sess|sid|token|auth|jwt|remember|login|connect\.sid")
 PLACEHOLDER = re.compile(
     r"(?i)^(?:\**|x{3,}|#{3,}|\.{3}|-|—|n/?a|none|null|nil|undefined|true|false|redacted|\[redacted\]|"
