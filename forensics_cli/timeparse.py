@@ -11,7 +11,9 @@ from forensics_cli.schema import TS_DTYPE
 _ISO_OFFSET = "%Y-%m-%dT%H:%M:%S%.f%:z"
 _ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
 _APACHE = "%d/%b/%Y:%H:%M:%S %z"
-MAX_DATEUTIL_VALUES = 10_000  # distinct odd timestamps handed to python-dateutil, per batch
+MAX_DATEUTIL_VALUES = 10_000
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # timestamps outside [EARLIEST, LATEST) count as missing
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)  # distinct odd timestamps handed to python-dateutil, per batch
 
 
 def _iso_normalized(text: pl.Expr) -> pl.Expr:
@@ -32,12 +34,12 @@ def _from_epoch(text: pl.Expr) -> pl.Expr:
     magnitude = number.abs()
     micros = (
         pl.when(magnitude < 1e11)
-        .then((number * 1e6).round(0).cast(pl.Int64))
+        .then((number * 1e6).round(0).cast(pl.Int64, strict=False))
         .when(magnitude < 1e14)
-        .then(pl.coalesce(integer * 1000, (number * 1e3).round(0).cast(pl.Int64)))
+        .then(pl.coalesce(integer * 1000, (number * 1e3).round(0).cast(pl.Int64, strict=False)))
         .when(magnitude < 1e17)
-        .then(pl.coalesce(integer, number.round(0).cast(pl.Int64)))
-        .otherwise(pl.coalesce(integer // 1000, (number / 1e3).round(0).cast(pl.Int64)))
+        .then(pl.coalesce(integer, number.round(0).cast(pl.Int64, strict=False)))
+        .otherwise(pl.coalesce(integer // 1000, (number / 1e3).round(0).cast(pl.Int64, strict=False)))
     )
     return pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC")
 
@@ -126,7 +128,9 @@ def parse_timestamps(raw: pl.Series, tz: str = "UTC") -> tuple[pl.Series, pl.Ser
         slow, _ = timestamp_exprs(pl.col("t"), tz)
         repaired = fill_with_dateutil(odd, pl.DataFrame({"t": odd}).select(slow.alias("ts"))["ts"], tz)
         parsed = parsed.scatter(todo.arg_true(), repaired)
-    return parsed, whole
+    # a log line claiming the year 40000 is damage, not a time (and Python cannot hold it): no time
+    sane = parsed.is_between(EARLIEST, LATEST, closed="left").fill_null(False)
+    return parsed.zip_with(sane, pl.Series([None] * len(parsed), dtype=TS_DTYPE)), whole
 
 
 def fill_with_dateutil(raw: pl.Series, parsed: pl.Series, tz: str = "UTC") -> pl.Series:

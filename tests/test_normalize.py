@@ -264,3 +264,16 @@ def test_every_realworld_sample_parses_with_a_timestamp():
         200,
         "HEAD",
     )
+
+
+def test_absurd_timestamps_are_missing_not_fatal(tmp_path):
+    events, result = _events(
+        tmp_path,
+        [
+            {"ts": "999999999999999999999"},
+            {"time": "45000-01-01T00:00:00Z"},
+            {"time": "2026-11-18T10:00:00Z"},
+        ],
+    )
+    assert result.reports[0].parsed == 3
+    assert events["ts"].null_count() == 2 and result.reports[0].first_ts is not None
