@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 
 import orjson
 import polars as pl
+from polars.exceptions import PanicException
 
 SAMPLE_LINES = 200
+# what a batch read can raise: Polars errors, and Rust panics (BaseExceptions) on inputs it did not expect
+POLARS_FAILURES = (pl.exceptions.PolarsError, PanicException)
 MAX_JSON_LINE_BYTES = 4 << 20
 
 
@@ -128,12 +131,12 @@ def _read_aligned(values: pl.Series, schema: dict[str, pl.DataType]) -> pl.DataF
     """Decode nested object texts one row per value; a value that will not decode gives a null row."""
     try:
         return _read(values, schema)
-    except pl.exceptions.PolarsError:
+    except POLARS_FAILURES:
         rows = []
         for text in values.to_list():
             try:
                 rows.append(_read(pl.Series([text]), schema))
-            except pl.exceptions.PolarsError:
+            except POLARS_FAILURES:
                 rows.append(pl.DataFrame({k: [None] for k in schema}, schema=schema))
         return pl.concat(rows)
 
@@ -193,7 +196,7 @@ def decode_objects(
     try:
         frame = _read(lines, _schema(tree, _sample_kinds(sample, tree)), payload)
         return _flatten(frame, tree), []
-    except pl.exceptions.PolarsError:
+    except POLARS_FAILURES:
         pass
     invalid: list[tuple[int, str]] = []
     for index, text in enumerate(lines.to_list()):  # error path only: find the offending lines
@@ -208,7 +211,7 @@ def decode_objects(
     valid = lines.filter(keep)
     try:
         frame = _read(valid, _schema(tree, None))
-    except pl.exceptions.PolarsError:
+    except POLARS_FAILURES:
         return _decode_one_by_one(valid, tree, keep, invalid)
     return _flatten(frame, tree), invalid
 
@@ -219,7 +222,7 @@ def _decode_one_by_one(valid: pl.Series, tree: PathTree, keep: pl.Series, invali
     for position, text in zip(positions, valid.to_list(), strict=True):
         try:
             frames.append(_flatten(_read(pl.Series([text]), _schema(tree, None)), tree))
-        except pl.exceptions.PolarsError as exc:
+        except POLARS_FAILURES as exc:
             invalid.append((position, str(exc).splitlines()[0]))
     invalid.sort()
     if not frames:

@@ -1,6 +1,7 @@
 """The command line: thin click commands over the library. The only package that imports click."""
 
 import click
+from polars.exceptions import PanicException
 
 from forensics_cli import __version__
 from forensics_cli.cli.commands import register
@@ -29,7 +30,7 @@ class ForensicsGroup(click.Group):
             raise UserError(str(exc)) from exc
         except BrokenPipeError:
             raise click.exceptions.Exit(0) from None
-        except Exception as exc:  # a bug: one line for the user, the traceback with --debug
+        except (Exception, PanicException) as exc:  # a bug (Polars panics are BaseExceptions): one line
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             raise UserError(
