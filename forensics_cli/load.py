@@ -24,7 +24,7 @@ from forensics_cli.schema import EVENT_SCHEMA, REJECT_SCHEMA, empty_events
 PARSER_VERSION = "1"  # bump when normalization changes: it keys the event cache
 PROCESS_POOL_BYTES = 64 << 20  # below this much to read, worker processes cost more than they save
 
-__all__ = ["FileReport", "LoadOptions", "LoadResult", "load", "read_candidate"]
+__all__ = ["FileReport", "LoadOptions", "LoadResult", "load"]
 
 
 @dataclass
@@ -113,18 +113,11 @@ def _as_lazy(events, candidate: Candidate, rank: int, options: LoadOptions) -> p
     return _with_service(events.lazy(), candidate, options)
 
 
-def read_candidate(candidate: Candidate, rank: int, options: LoadOptions, cache: EventCache | None = None):
-    """(events, rejects, report) for one discovered file, from the cache when its bytes were seen before."""
-    if candidate.skip_status:
-        report = _new_report(candidate, rank, options)
-        report.status, report.reason = candidate.skip_status, candidate.skip_reason
-        return empty_events().lazy(), pl.DataFrame(schema=REJECT_SCHEMA), report
-    sha = cache.content_hash(candidate.path) if cache else None
-    cached = _from_cache(candidate, rank, options, cache, sha) if sha else None
-    if cached:
-        return cached
-    events, rejects, report = _read_fresh(candidate, rank, options, str(cache.root) if cache else None, sha)
-    return _as_lazy(events, candidate, rank, options), rejects, report
+def _skipped(candidate: Candidate, rank: int, options: LoadOptions):
+    """(no events, no rejects, report) for a file discovery already found unreadable or not a log."""
+    report = _new_report(candidate, rank, options)
+    report.status, report.reason = candidate.skip_status, candidate.skip_reason
+    return empty_events().lazy(), pl.DataFrame(schema=REJECT_SCHEMA), report
 
 
 def _pool(misses: list[Candidate], options: LoadOptions):
@@ -155,7 +148,7 @@ def load(
     misses: dict[int, str | None] = {}
     for rank, candidate in enumerate(candidates):
         if candidate.skip_status:
-            results[rank] = read_candidate(candidate, rank, options, None)
+            results[rank] = _skipped(candidate, rank, options)
         else:
             sha = cache.content_hash(candidate.path) if cache else None
             results[rank] = _from_cache(candidate, rank, options, cache, sha) if sha else None

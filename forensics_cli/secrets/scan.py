@@ -31,15 +31,8 @@ SECRET_COLUMNS = [
 ]
 MAX_DEPTH = 32  # nesting walked in one record
 MAX_EMBEDDED_DEPTH = 3  # JSON inside JSON strings
+# key words of sensitive fields and headers, besides the value rules' own keywords
 _FIELD_WORDS = [
-    "password",
-    "passwd",
-    "pwd",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "api-key",
     "authorization",
     "cookie",
     "session",
