@@ -1,4 +1,4 @@
-"""Normalized-event cache: one Parquet file per input file, keyed by its content hash and the parser.
+"""Normalized-event cache: one entry per input file, keyed by its content hash and the parser settings.
 
 A later command on the same files reads only Parquet. The index maps (path, size, mtime, inode) to the
 content hash, so an unchanged file is not even hashed again; a file that changed is re-read; a rotated
@@ -9,6 +9,7 @@ next to the evidence.
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import asdict
 from datetime import datetime
@@ -16,10 +17,10 @@ from pathlib import Path
 
 import polars as pl
 
+from forensics_cli.event_store import PART_GLOB
 from forensics_cli.schema import REJECT_SCHEMA
 
 CACHE_ENV = "APIFORENSICS_CACHE_DIR"
-PER_FILE_COLUMNS = ("file", "file_rank")  # depend on the path, not the bytes: set when read
 
 
 def default_cache_dir() -> Path:
@@ -73,24 +74,27 @@ class EventCache:
         return index[key]
 
     def _paths(self, sha: str) -> tuple[Path, Path, Path]:
+        """(directory of event parts, rejects, report) of one file's entry; the report is written last."""
         stem = self.root / "events" / f"{sha[:2]}" / f"{sha}-{self.settings_key}"
-        return stem.with_suffix(".parquet"), stem.with_suffix(".rejects.parquet"), stem.with_suffix(".json")
+        return stem, stem.with_suffix(".rejects.parquet"), stem.with_suffix(".json")
 
     def get(self, sha: str) -> tuple[Path, pl.DataFrame, dict] | None:
         events, rejects, meta = self._paths(sha)
         try:
             report = json.loads(meta.read_text())
-            if not events.exists():
+            if not any(events.glob(PART_GLOB)):
                 return None
             return events, pl.read_parquet(rejects), report
         except (OSError, ValueError, pl.exceptions.PolarsError):
             return None
 
-    def put(self, sha: str, events: pl.DataFrame, rejects: pl.DataFrame, report) -> Path:
-        """Store a file's events (without the per-path columns) and report; returns the events path."""
+    def put(self, sha: str, parts: Path, rejects: pl.DataFrame, report) -> Path:
+        """Make a file's event parts (written by event_store.PartWriter in a scratch directory under
+        this cache) its entry, by a rename; store its rejects and report. Returns the entry's parts."""
         events_path, rejects_path, meta_path = self._paths(sha)
         events_path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_parquet(events.drop(PER_FILE_COLUMNS), events_path)
+        shutil.rmtree(events_path, ignore_errors=True)  # an entry without its report: left by a crash
+        os.replace(parts, events_path)
         _atomic_parquet(rejects.drop("file"), rejects_path)
         fields = {
             k: v
@@ -131,7 +135,7 @@ def restore_report_fields(fields: dict) -> dict:
 def _atomic_parquet(frame: pl.DataFrame, target: Path):
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
     os.close(handle)
-    frame.write_parquet(temporary, compression="lz4")  # fast to write and read; the cache is disposable
+    frame.write_parquet(temporary, compression="lz4")
     os.replace(temporary, target)
 
 
@@ -140,13 +144,6 @@ def _atomic_text(text: str, target: Path):
     with os.fdopen(handle, "w") as out:
         out.write(text)
     os.replace(temporary, target)
-
-
-def scan_cached(path: Path, file: str, rank: int) -> pl.LazyFrame:
-    """The cached events of one file, with its current path and rank."""
-    return pl.scan_parquet(path).with_columns(
-        pl.lit(file).alias("file"), pl.lit(rank, dtype=pl.Int32).alias("file_rank")
-    )
 
 
 def with_file(rejects: pl.DataFrame, file: str) -> pl.DataFrame:

@@ -1,6 +1,7 @@
 """Read, parse and normalize one log file: its events, its rejected lines, and its health report."""
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from forensics_cli.discover import Candidate
 from forensics_cli.normalize import normalize
 from forensics_cli.parse import MAX_JSON_LINE_BYTES, build_tree, decode_objects
 from forensics_cli.reader import LineChunk, ReadState, read_line_chunks
-from forensics_cli.schema import REJECT_SCHEMA, empty_events
+from forensics_cli.schema import REJECT_SCHEMA
 
 
 @dataclass
@@ -96,15 +97,19 @@ def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, option
     return events, rejects
 
 
-def parse_file(candidate: Candidate, rank: int, options, report: FileReport):
-    """Read, parse and normalize one log file: (events, rejects), filling in `report`."""
+def parse_file(
+    candidate: Candidate, rank: int, options, report: FileReport, write_events: Callable[[pl.DataFrame], None]
+) -> pl.DataFrame:
+    """Read, parse and normalize one log file. Each chunk's events go to `write_events` as soon as they
+    are parsed, so memory is bounded by a chunk; returns the rejected lines and fills in `report`."""
     tree = build_tree([p for paths in options.field_paths.values() for p in paths])
     state = ReadState()
-    event_parts, reject_parts = [], []
+    reject_parts = []
     try:
         for chunk in read_line_chunks(candidate.path, report.compression, state):
             events, rejects = _parse_chunk(chunk, candidate, rank, tree, options)
-            event_parts.append(events)
+            _count_events(report, events)
+            write_events(events)
             reject_parts.append(rejects)
     except OSError as exc:  # vanished or became unreadable between discovery and reading
         state.problem = exc.strerror or str(exc)
@@ -121,22 +126,27 @@ def parse_file(candidate: Candidate, rank: int, options, report: FileReport):
                 schema=REJECT_SCHEMA,
             )
         )
-    events = pl.concat(event_parts) if event_parts else empty_events()
     rejects = pl.concat(reject_parts).sort("line") if reject_parts else pl.DataFrame(schema=REJECT_SCHEMA)
-    _fill_report(report, state, events, rejects)
-    return events, rejects
+    _fill_report(report, state, rejects)
+    return rejects
 
 
-def _fill_report(report: FileReport, state: ReadState, events: pl.DataFrame, rejects: pl.DataFrame):
+def _count_events(report: FileReport, events: pl.DataFrame):
+    """Add one chunk's events to the report's count and time range."""
+    report.parsed += events.height
+    first, last = events["ts"].min(), events["ts"].max()
+    if first is not None:
+        report.first_ts = first if report.first_ts is None else min(report.first_ts, first)
+        report.last_ts = last if report.last_ts is None else max(report.last_ts, last)
+
+
+def _fill_report(report: FileReport, state: ReadState, rejects: pl.DataFrame):
     report.lines = state.lines
-    report.parsed = events.height
     report.rejected = rejects.height
     report.sha256 = state.sha256
     report.bad_utf8_lines = state.bad_utf8_lines
     report.last_line_cut = state.last_line_cut
     report.reject_reasons = dict(Counter(rejects["reason"].to_list()))
-    if events.height:
-        report.first_ts, report.last_ts = events["ts"].min(), events["ts"].max()
     last_rejected = rejects.height and rejects["line"][-1] == state.lines
     if state.problem:
         report.status, report.reason = "truncated", state.problem

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import polars as pl
 
-from forensics_cli.cache import EventCache, restore_report_fields, scan_cached, with_file
+from forensics_cli.cache import EventCache, restore_report_fields, with_file
 from forensics_cli.discover import Candidate, discover, sniff
+from forensics_cli.event_store import PartWriter, new_scratch_dir, scan_parts
 from forensics_cli.formats import FIELD_PATHS
 from forensics_cli.ingest_file import FileReport, parse_file
 from forensics_cli.schema import EVENT_SCHEMA, REJECT_SCHEMA, empty_events
 
-PARSER_VERSION = "1"  # bump when normalization changes: it keys the event cache
+PARSER_VERSION = "2"  # bump when normalization changes: it keys the event cache
 PROCESS_POOL_BYTES = 64 << 20  # below this much to read, worker processes cost more than they save
 
 __all__ = ["FileReport", "LoadOptions", "LoadResult", "load"]
@@ -73,44 +74,38 @@ def _from_cache(candidate: Candidate, rank: int, options: LoadOptions, cache: Ev
     hit = cache.get(sha)
     if not hit:
         return None
-    events_path, rejects, fields = hit
+    parts, rejects, fields = hit
     report = _new_report(candidate, rank, options)
     for key, value in restore_report_fields(fields).items():
         setattr(report, key, value)
     report.cached = True
-    events = _with_service(scan_cached(events_path, candidate.path, rank), candidate, options)
-    return events, with_file(rejects, candidate.path), report
+    return _as_lazy(parts, candidate, rank, options), with_file(rejects, candidate.path), report
 
 
-def _read_fresh(
-    candidate: Candidate, rank: int, options: LoadOptions, cache_root: str | None, sha: str | None
-):
-    """Sniff and parse one file (in a worker thread or process); the events come back as a Parquet path
-    when they went into the cache, else as a frame."""
+def _read_fresh(candidate: Candidate, rank: int, options: LoadOptions, scratch: Path, cache_root, sha):
+    """Sniff and parse one file (in a worker thread or process), its events written as Parquet parts in
+    `scratch`; they become the file's cache entry when there is a cache and the file did not change while
+    it was read. Returns (directory of parts or None, rejects, report)."""
     report = _new_report(candidate, rank, options)
     report.compression, skip, reason = sniff(candidate.path)
     if skip:
         report.status, report.reason = skip, reason
         return None, pl.DataFrame(schema=REJECT_SCHEMA), report
-    events, rejects = parse_file(candidate, rank, options, report)
-    if cache_root and sha and report.sha256 == sha:  # the file did not change while it was read
+    writer = PartWriter(scratch / f"{rank}")
+    rejects = parse_file(candidate, rank, options, report, writer.write)
+    parts = writer.finish()
+    if cache_root and sha and report.sha256 == sha:
         try:
-            return (
-                EventCache(cache_root, options.settings_key()).put(sha, events, rejects, report),
-                rejects,
-                report,
-            )
+            parts = EventCache(cache_root, options.settings_key()).put(sha, parts, rejects, report)
         except OSError:
-            pass  # a full or read-only cache disk must not stop the analysis
-    return events, rejects, report
+            pass  # a full or read-only cache disk must not stop the analysis: the parts stay in scratch
+    return parts, rejects, report
 
 
-def _as_lazy(events, candidate: Candidate, rank: int, options: LoadOptions) -> pl.LazyFrame:
-    if events is None:
+def _as_lazy(parts: Path | None, candidate: Candidate, rank: int, options: LoadOptions) -> pl.LazyFrame:
+    if parts is None:
         return empty_events().lazy()
-    if isinstance(events, Path):
-        return _with_service(scan_cached(events, candidate.path, rank), candidate, options)
-    return _with_service(events.lazy(), candidate, options)
+    return _with_service(scan_parts(parts, candidate.path, rank), candidate, options)
 
 
 def _skipped(candidate: Candidate, rank: int, options: LoadOptions):
@@ -118,6 +113,17 @@ def _skipped(candidate: Candidate, rank: int, options: LoadOptions):
     report = _new_report(candidate, rank, options)
     report.status, report.reason = candidate.skip_status, candidate.skip_reason
     return empty_events().lazy(), pl.DataFrame(schema=REJECT_SCHEMA), report
+
+
+def _scratch_dir(cache_root: Path | None) -> Path:
+    """Where this run writes parsed events: under the cache, else in the system's temporary directory
+    (--no-cache, or a cache directory that cannot be written)."""
+    if cache_root is not None:
+        try:
+            return new_scratch_dir(cache_root / "events")
+        except OSError:
+            pass
+    return new_scratch_dir(None)
 
 
 def _pool(misses: list[Candidate], options: LoadOptions):
@@ -157,10 +163,11 @@ def load(
         if results[rank] and on_file:
             on_file(results[rank][2])
     if misses:
-        cache_root = str(cache.root) if cache else None
+        cache_root = cache.root if cache else None
+        scratch = _scratch_dir(cache_root)
         with _pool([candidates[r] for r in misses], options) as pool:
             futures = {
-                pool.submit(_read_fresh, candidates[r], r, options, cache_root, sha): r
+                pool.submit(_read_fresh, candidates[r], r, options, scratch, cache_root, sha): r
                 for r, sha in misses.items()
             }
             for future in as_completed(futures):

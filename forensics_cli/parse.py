@@ -171,11 +171,6 @@ def _put(out: dict[str, pl.Series], path: str, values: pl.Series):
     out[path] = out[path].fill_null(values) if path in out else values.alias(path)
 
 
-def _put(out: dict[str, pl.Series], path: str, values: pl.Series):
-    """Store a path's values; `a.b` nested and the literal key "a.b" share a name: the first non-null wins."""
-    out[path] = out[path].fill_null(values) if path in out else values.alias(path)
-
-
 def leaf_paths(node: PathTree, prefix: str = "") -> list[str]:
     """Every wanted path below `node`."""
     paths = []

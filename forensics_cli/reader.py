@@ -1,5 +1,6 @@
 """Read one file into chunks of numbered lines, keeping provenance and counting damage."""
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -8,7 +9,7 @@ import polars as pl
 from forensics_cli.decompress import DecompressedStream, UnsupportedCompression
 from forensics_cli.schema import REJECT_PREVIEW
 
-CHUNK_BYTES = 32 << 20  # decompressed bytes handed to the parser at a time
+CHUNK_BYTES = 16 << 20  # decompressed bytes handed to the parser at a time (bounds memory: ~450 MB)
 MAX_LINE_BYTES = 4 << 20  # longer lines are rejected (and their bytes not kept)
 
 
@@ -34,22 +35,33 @@ class LineChunk:
     payload: bytes
 
 
+def _split_lines(block: bytes) -> pl.Series:
+    """The lines of a block of valid UTF-8 that ends with a newline, without their line ends."""
+    if b"\r" not in block:
+        # Polars' own line reader: ~4x faster than splitting a string column (it also drops a "\r"
+        # before "\n", which would break the byte counts below, hence the check)
+        return pl.read_lines(io.BytesIO(block), name="raw").to_series()
+    return pl.Series("raw", block[:-1].decode("utf-8").split("\n"), dtype=pl.String)
+
+
 def _to_chunk(block: bytes, first_line: int, state: ReadState) -> LineChunk:
     """Numbered lines of a block of complete lines (the block ends with a newline)."""
     try:
-        text = block.decode("utf-8")
+        block.decode("utf-8")
     except UnicodeDecodeError:
-        text = block.decode("utf-8", errors="replace")
-        block = text.encode("utf-8")
+        block = block.decode("utf-8", errors="replace").encode("utf-8")
         bad_utf8 = True
     else:
         bad_utf8 = False
-    lines = pl.Series("raw", [text[:-1]]).str.split("\n").explode()
-    frame = pl.DataFrame({"raw": lines}).with_row_index("line", offset=first_line)
-    frame = frame.select(
-        pl.col("line").cast(pl.Int64),
-        pl.col("raw").str.strip_suffix("\r"),
-        (pl.col("raw").str.len_bytes() + 1).cast(pl.Int64).alias("nbytes"),
+    frame = (
+        _split_lines(block)
+        .to_frame()
+        .with_row_index("line", offset=first_line)
+        .select(
+            pl.col("line").cast(pl.Int64),
+            pl.col("raw").str.strip_suffix("\r"),
+            (pl.col("raw").str.len_bytes() + 1).cast(pl.Int64).alias("nbytes"),
+        )
     )
     if bad_utf8:
         state.bad_utf8_lines += int(frame["raw"].str.contains("\ufffd", literal=True).sum())
@@ -85,7 +97,8 @@ def read_line_chunks(path: str, compression: str, state: ReadState) -> Iterator[
                 skipping_oversized = True
                 continue
             if len(buffer) >= CHUNK_BYTES and end >= 0:
-                complete = bytes(buffer[: end + 1])
+                with memoryview(buffer) as view:
+                    complete = bytes(view[: end + 1])  # one copy, not two
                 del buffer[: end + 1]
                 chunk = _to_chunk(complete, next_line, state)
                 next_line += chunk.frame.height

@@ -11,9 +11,10 @@ from forensics_cli.schema import TS_DTYPE
 _ISO_OFFSET = "%Y-%m-%dT%H:%M:%S%.f%:z"
 _ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
 _APACHE = "%d/%b/%Y:%H:%M:%S %z"
-MAX_DATEUTIL_VALUES = 10_000
+MAX_DATEUTIL_VALUES = 10_000  # distinct odd timestamps handed to python-dateutil, per batch
+SAMPLE_VALUES = 64  # values tried with every format to pick the order of the formats
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # timestamps outside [EARLIEST, LATEST) count as missing
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)  # distinct odd timestamps handed to python-dateutil, per batch
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def _iso_normalized(text: pl.Expr) -> pl.Expr:
@@ -114,7 +115,12 @@ def parse_timestamps(raw: pl.Series, tz: str = "UTC") -> tuple[pl.Series, pl.Ser
         ]
     )
     epoch_like = text.str.contains(r"^-?\d+(\.\d+)?$").fill_null(False)
-    for index, attempt in enumerate(attempts):
+    sample = text.filter(todo & ~epoch_like).head(SAMPLE_VALUES)
+    hits = [sample.to_frame("t").select(try_(pl.col("t")).is_not_null().sum()).item() for try_ in attempts]
+    # the format most of the sample is written in first: a file in one format then costs one pass
+    order = [0] + sorted(range(1, len(attempts)), key=lambda index: -hits[index])
+    for index in order:
+        attempt = attempts[index]
         rows = (todo & epoch_like) if index == 0 else (todo & ~epoch_like)
         if not rows.any():
             continue

@@ -96,3 +96,46 @@ def test_field_map_change_invalidates(tmp_path, run, parse_counter):
         run("timeline", "--user", "10.0.0.1", "--field-map", mapping, "--format", "jsonl", "-q", logs)
     )
     assert sorted(parse_counter) == ["api.log", "api.log.1.gz"] and len(rows) == 50
+
+
+def test_a_file_larger_than_a_chunk_is_stored_in_parts_and_reads_back_in_order(tmp_path, run, monkeypatch):
+    from forensics_cli import decompress, reader
+
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 4096)  # memory is bounded by a chunk: many chunks here
+    monkeypatch.setattr(decompress, "READ_SIZE", 4096)
+    logs = tmp_path / "logs"
+    write_log(logs / "api.log", [seed_line(at(i), request_id=f"r{i}", pad="x" * 100) for i in range(400)])
+    cache = tmp_path / "cache"
+    first = rows_of(run("timeline", "--grep", "r", "--format", "jsonl", "-q", "--cache-dir", cache, logs))
+    parts = list(cache.rglob("part-*.parquet"))
+    assert len(parts) > 10
+    second = rows_of(run("timeline", "--grep", "r", "--format", "jsonl", "-q", "--cache-dir", cache, logs))
+    assert [r["line"] for r in first] == list(range(1, 401)) and first == second
+
+
+def test_no_cache_run_leaves_nothing_behind(tmp_path):
+    import subprocess
+    import sys
+
+    logs = _logs(tmp_path)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "APIFORENSICS_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "forensics_cli", "ingest", "--no-cache", "-q", "--format", "csv", str(logs)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and "api.log.1.gz" in done.stdout
+    assert list(scratch.iterdir()) == [] and not (tmp_path / "cache").exists()
+
+
+def test_an_unwritable_cache_does_not_stop_the_analysis(tmp_path, run):
+    logs = _logs(tmp_path)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    result = run(
+        "timeline", "--ip", "10.0.0.1", "--format", "jsonl", "-q", "--cache-dir", a_file / "cache", logs
+    )
+    assert result.exit_code == 0 and len(rows_of(result)) == 50

@@ -1,0 +1,67 @@
+"""Parsed events go to disk chunk by chunk, one Parquet part per chunk, so that memory is bounded by a
+chunk and not by the size of a file. A file's parts then become its cache entry (cache.py), or stay
+in a scratch directory that is removed when the process ends (--no-cache, a file that changed while
+it was read).
+"""
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from forensics_cli.schema import empty_events
+
+PER_FILE_COLUMNS = ("file", "file_rank")  # depend on the path, not the bytes: set when scanned
+PART_GLOB = "part-*.parquet"
+
+
+class StoreWriteError(Exception):
+    """Parsed events could not be written (full or read-only disk). Not an OSError on purpose: an
+    OSError while reading means the input file went away, this one does not."""
+
+
+class PartWriter:
+    """Writes one file's event chunks as numbered Parquet parts in `directory`."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.parts = 0
+        try:
+            directory.mkdir(parents=True)
+        except OSError as exc:
+            raise StoreWriteError(str(exc)) from exc
+
+    def write(self, events: pl.DataFrame):
+        target = self.directory / f"part-{self.parts:06d}.parquet"
+        try:
+            # lz4: fast to write and read, and the store is disposable
+            events.drop(PER_FILE_COLUMNS).write_parquet(target, compression="lz4")
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise StoreWriteError(str(exc)) from exc
+        self.parts += 1
+
+    def finish(self) -> Path:
+        """The directory of parts; a file without events gets one empty part, so it can be scanned."""
+        if self.parts == 0:
+            self.write(empty_events())
+        return self.directory
+
+
+def scan_parts(directory: Path, file: str, rank: int) -> pl.LazyFrame:
+    """The stored events of one file, with its current path and rank."""
+    parts = sorted(directory.glob(PART_GLOB))
+    return pl.scan_parquet(parts).with_columns(
+        pl.lit(file).alias("file"), pl.lit(rank, dtype=pl.Int32).alias("file_rank")
+    )
+
+
+def new_scratch_dir(parent: Path | None) -> Path:
+    """A directory for this run's parts that is removed at exit. Inside the cache root when there is one,
+    so that a finished file's parts become a cache entry by a rename."""
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix=".run-" if parent else "apiforensics-", dir=parent))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
