@@ -24,11 +24,11 @@ def improbable_silences(
     """
     found = []
     context = timedelta(seconds=context_s)
-    active = (
-        events.filter(pl.col("ts").is_not_null())
-        .sort(["service", "ts", "file_rank", "line"])
-        .unique(subset=["service", pl.col("ts").dt.truncate("1s")], keep="first", maintain_order=True)
-    )
+    ordered = events.filter(pl.col("ts").is_not_null()).sort(["service", "ts", "file_rank", "line"])
+    # the first line of each active second: sorted, so a comparison with the previous row, not a hash
+    second = pl.col("ts").dt.truncate("1s")
+    service = pl.col("service").to_physical()
+    active = ordered.filter(((second != second.shift(1)) | (service != service.shift(1))).fill_null(True))
     for (service,), group in active.group_by("service", maintain_order=True):
         times = group["ts"]
         candidates = group.select(
