@@ -28,7 +28,8 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py
 
 samples: $(STAMP)
 	rm -rf sample_logs && $(BIN)/python -m forensics_cli.samples sample_logs

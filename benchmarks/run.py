@@ -341,7 +341,7 @@ def main():
     for tool in ("rg", "jq", "zcat", "detect-secrets"):
         if not shutil.which(tool):
             sys.exit(
-                f"benchmarks need {tool} on PATH (apt-get install ripgrep jq; pip install detect-secrets)"
+                f"benchmarks need {tool} on PATH (apt-get install ripgrep jq; make bench adds detect-secrets)"
             )
     sections = render([bench_size(size) for size in args.sizes])
     if args.no_doc:

@@ -183,3 +183,19 @@ def test_cli_columns_exit_code_and_coverage_strip(tmp_path, run):
     clean = tmp_path / "clean"
     write_log(clean / "a.log", [seed_line(at(i)) for i in range(600)])
     assert run("gaps", "-q", clean).exit_code == 0
+
+
+def test_copytruncate_repeats_are_found_from_the_files_through_the_cache(tmp_path, run):
+    logs = tmp_path / "logs"
+    lines = [seed_line(at(i), request_id=f"r{i}") for i in range(0, 600)]
+    # copytruncate race: the last 5 lines of the rotated file were written again to the live file
+    write_log(logs / "api.log.1", lines[:300])
+    write_log(logs / "api.log", lines[295:])
+    for attempt in ("cold", "warm"):
+        rows = rows_of(run("gaps", "--format", "jsonl", "-q", logs))
+        overlaps = [r for r in rows if r["kind"] == "overlap"]
+        assert sorted((r["file"].rsplit("/", 1)[-1], r["line"]) for r in overlaps) == [
+            ("api.log", 1),
+            ("api.log.1", 296),
+        ], attempt
+        assert all(r["detail"].startswith("5 lines") for r in overlaps)

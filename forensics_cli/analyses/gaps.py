@@ -200,7 +200,8 @@ def _out_of_order(events: pl.DataFrame, max_skew_s: float) -> list[dict]:
 
 
 def _overlaps(events: pl.DataFrame, reports: list[FileReport]) -> list[dict]:
-    """Lines repeated in two files of one rotated set (copytruncate races): counted twice by a timeline."""
+    """Lines repeated in two files of one rotated set (copytruncate races): counted twice by a timeline.
+    `events`: the repeat candidates of gap_input()."""
     base_of = pl.DataFrame(
         {"file": [r.file for r in reports], "rotation_base": [r.rotation_base for r in reports]},
         schema={"file": events.schema["file"], "rotation_base": pl.Categorical},
@@ -302,24 +303,62 @@ def _explained(row: dict, spans: list[dict]) -> bool:
 GAP_INPUT = ["ts", "service", "file", "file_rank", "line"]
 
 
-def gap_input(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
-    """The few columns gaps needs: a hash instead of the raw line, and file and service as categoricals
-    (a code per row, not a string), so memory grows by ~40 bytes per event whatever the logs hold."""
-    return (
-        events.lazy()
-        .select(*GAP_INPUT, pl.col("raw").hash().alias("raw_hash"))
+@dataclass
+class GapInput:
+    """What gaps reads: every event's time and place (`events`, GAP_INPUT columns, file and service as
+    categoricals: ~30 bytes per event), and the hashed raw text of the few lines that could be repeated
+    across a rotated set (`repeat_candidates`)."""
+
+    events: pl.DataFrame
+    repeat_candidates: pl.DataFrame
+
+
+def gap_input(events: pl.LazyFrame | pl.DataFrame, reports: list[FileReport]) -> GapInput:
+    """Collect what gaps needs; the raw text is read only where two files of a rotated set overlap in time."""
+    lazy = events.lazy()
+    times = (
+        lazy.select(GAP_INPUT)
         .with_columns(pl.col("file").cast(pl.Categorical), pl.col("service").cast(pl.Categorical))
-        .collect(engine="streaming")  # batch by batch: the raw text is hashed, never held whole
+        .collect(engine="streaming")
     )
+    return GapInput(times, _repeat_candidates(lazy, reports))
+
+
+def _repeat_candidates(events: pl.LazyFrame, reports: list[FileReport]) -> pl.DataFrame:
+    """File, line, time, service and raw-text hash of the lines that could be repeated in another file of
+    their rotated set. A repeated line has the same timestamp in both files, so it lies in the time range
+    the two files share; lines without a time are candidates too."""
+    by_set: dict[str, list[FileReport]] = {}
+    for report in reports:
+        by_set.setdefault(report.rotation_base, []).append(report)
+    conditions = []
+    for files in by_set.values():
+        if len(files) < 2:
+            continue
+        conditions.append(pl.col("file_rank").is_in([r.rank for r in files]) & pl.col("ts").is_null())
+        for index, first in enumerate(files):
+            for second in files[index + 1 :]:
+                if None in (first.first_ts, first.last_ts, second.first_ts, second.last_ts):
+                    continue
+                low, high = max(first.first_ts, second.first_ts), min(first.last_ts, second.last_ts)
+                if low <= high:
+                    in_both = pl.col("file_rank").is_in([first.rank, second.rank])
+                    conditions.append(in_both & pl.col("ts").is_between(low, high))
+    columns = ["file", "file_rank", "line", "ts", "service", pl.col("raw").hash().alias("raw_hash")]
+    if not conditions:
+        return events.select(columns).clear().collect()
+    return events.filter(pl.any_horizontal(conditions)).select(columns).collect(engine="streaming")
 
 
 def find_gaps(
-    events: pl.DataFrame, reports: list[FileReport], options: GapOptions | None = None
+    data: GapInput | pl.DataFrame | pl.LazyFrame, reports: list[FileReport], options: GapOptions | None = None
 ) -> pl.DataFrame:
-    """All coverage and integrity problems, most severe first, then by time. `events`: see gap_input()."""
+    """All coverage and integrity problems, most severe first, then by time. `data`: the events, or what
+    gap_input() collected of them."""
     options = options or GapOptions()
-    if "raw_hash" not in events.columns:
-        events = gap_input(events)
+    if not isinstance(data, GapInput):
+        data = gap_input(data, reports)
+    events = data.events
     damage = _missing_rotations(reports) + _truncated(reports)
     misplaced = _out_of_order(events, options.max_skew_s)
     # a backdated line would otherwise open a fake silence hours before its neighbours
@@ -336,7 +375,7 @@ def find_gaps(
         )
     silences = [r for r in _silences(in_place, options) if not _explained(r, damage)]
     _cross_service(silences, in_place)
-    rows = damage + silences + misplaced + _overlaps(events, reports)
+    rows = damage + silences + misplaced + _overlaps(data.repeat_candidates, reports)
     if options.retention_s:
         rows += _retention(events, options.retention_s)
     types = [pl.String, pl.String, TS_DTYPE, TS_DTYPE, pl.Float64, pl.String, pl.String, pl.Int64, pl.String]

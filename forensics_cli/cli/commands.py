@@ -323,9 +323,9 @@ def gaps(common: CommonArgs, min_gap, max_skew, retention):
         raise click.BadParameter(str(exc), param_hint="--retention") from None
     result = _load(common)
     options = GapOptions(min_gap_s=min_gap, max_skew_s=max_skew, retention_s=retention_s)
-    events = gap_input(result.events)
-    rows = find_gaps(events, result.reports, options)
-    _output(common, result, rows, lambda: gaps_view(rows, coverage(events)))
+    data = gap_input(result.events, result.reports)
+    rows = find_gaps(data, result.reports, options)
+    _output(common, result, rows, lambda: gaps_view(rows, coverage(data.events)))
     print_summary(result.reports, common.quiet)
     sys.exit(1 if rows.height else 0)
 
