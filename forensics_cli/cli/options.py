@@ -73,7 +73,12 @@ def common_options(command):
     )
     @click.option("--service", metavar="NAME", help="Use NAME as the service of every file.")
     @click.option("--raw-csv", is_flag=True, help="Do not neutralize spreadsheet formulas in CSV cells.")
-    @click.option("--no-cache", is_flag=True, help="Read every file again; do not use or fill the cache.")
+    @click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Read every file again; do not use or fill the cache (parsed events go to a temporary "
+        "directory, removed at exit).",
+    )
     @click.option(
         "--cache-dir",
         type=click.Path(file_okay=False),
