@@ -21,6 +21,7 @@ from forensics_cli.event_store import PART_GLOB
 from forensics_cli.schema import REJECT_SCHEMA
 
 CACHE_ENV = "APIFORENSICS_CACHE_DIR"
+_STORED_REJECT_SCHEMA = {name: dtype for name, dtype in REJECT_SCHEMA.items() if name != "file"}
 
 
 def default_cache_dir() -> Path:
@@ -84,6 +85,8 @@ class EventCache:
             report = json.loads(meta.read_text())
             if not any(events.glob(PART_GLOB)):
                 return None
+            if report.get("rejected") == 0:  # most files: no need to open their rejects
+                return events, pl.DataFrame(schema=_STORED_REJECT_SCHEMA), report
             return events, pl.read_parquet(rejects), report
         except (OSError, ValueError, pl.exceptions.PolarsError):
             return None

@@ -46,8 +46,9 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
     status_2xx = pl.col("status").is_between(200, 299).fill_null(False)
     auth_event = pl.col("event").str.contains(_AUTH_EVENT).fill_null(False) | on_login_path
     timed = events.lazy().filter(pl.col("ts").is_not_null())
-    # Two disjoint parts, so that the regexes run on few rows: lines with an outcome (explicit auth events
-    # are rare), and the rest, where only a 401, or a 2xx on a login path, is an attempt.
+    # Two disjoint parts: lines with an outcome (explicit auth events), where the event name decides, and
+    # the rest, where only a 401, or a 2xx on a login path, is an attempt (0.3 s instead of 0.7 s for the
+    # single predicate over 3 M events: docs/performance.md).
     explicit = timed.filter(pl.col("outcome").is_not_null()).filter(auth_event | status_401)
     explicit = explicit.with_columns(
         (((pl.col("outcome") == "failure") & auth_event) | status_401).alias("failed"),
@@ -55,8 +56,7 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
     )
     implicit = (
         timed.filter(pl.col("outcome").is_null())
-        .filter(status_401 | status_2xx)
-        .filter(status_401 | on_login_path)
+        .filter(status_401 | (status_2xx & on_login_path))
         .with_columns(status_401.alias("failed"), pl.lit(False).alias("_explicit"))
     )
     selected = [
@@ -71,7 +71,8 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
         "file_rank",
         "reason",
     ]
-    attempts = pl.concat([explicit.select(selected), implicit.select(selected)])
+    # collected once, here: left lazy, each of the two uses below would scan the logs again
+    attempts = pl.concat([explicit.select(selected), implicit.select(selected)]).collect().lazy()
     with_id = attempts.filter(pl.col("request_id").is_not_null())
     merged = (
         with_id.sort(["_explicit", "ts", "file_rank", "line"], descending=[True, False, False, False])
