@@ -73,3 +73,15 @@ def test_crlf_line_endings_are_stripped(tmp_path):
     path.write_bytes(b'{"a": 1}\r\n{"a": 2}\r\n')
     rows, _ = _lines(path)
     assert [r["raw"] for r in rows] == ['{"a": 1}', '{"a": 2}']
+
+
+def test_crlf_and_bad_utf8_together_keep_byte_counts_and_rejects_in_place(tmp_path):
+    path = tmp_path / "mixed.log"
+    path.write_bytes(b'{"a": 1}\r\nnot json\r\n{"user": "caf\xe9"}\r\n\r\n{"a": 2}\n')
+    rows, state = _lines(path)
+    assert [r["raw"] for r in rows] == ['{"a": 1}', "not json", '{"user": "caf\ufffd"}', "", '{"a": 2}']
+    assert [r["nbytes"] for r in rows] == [10, 10, 20, 2, 9]  # of the repaired text (U+FFFD: 3 bytes)
+    assert state.bad_utf8_lines == 1
+    result = load([str(path)], LoadOptions(use_cache=False))
+    assert result.rejects.select("line", "reason").rows() == [(2, "not_json"), (4, "empty_line")]
+    assert result.events.collect()["line"].to_list() == [1, 3, 5]
