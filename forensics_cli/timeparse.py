@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import polars as pl
-from dateutil import parser as dateutil_parser
 
 from forensics_cli.schema import TS_DTYPE
 
@@ -144,6 +143,8 @@ def fill_with_dateutil(raw: pl.Series, parsed: pl.Series, tz: str = "UTC") -> pl
     missing = raw.is_not_null() & parsed.is_null()
     if not missing.any():
         return parsed
+    from dateutil import parser as dateutil_parser  # here: 45 ms of start-up for a rare path
+
     zone = ZoneInfo(tz)
     lookup: dict[str, datetime | None] = {}
     for value in raw.filter(missing).unique().head(MAX_DATEUTIL_VALUES).to_list():
@@ -161,6 +162,8 @@ def fill_with_dateutil(raw: pl.Series, parsed: pl.Series, tz: str = "UTC") -> pl
 
 def parse_user_time(value: str, tz: str = "UTC") -> datetime:
     """A --since/--until value: anything python-dateutil reads; without an offset it is in `tz`."""
+    from dateutil import parser as dateutil_parser
+
     moment = dateutil_parser.parse(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))

@@ -4,7 +4,6 @@ import contextlib
 import sys
 
 import polars as pl
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from forensics_cli.load import FileReport
@@ -26,6 +25,9 @@ def progress(total_hint: str, enabled: bool):
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    # imported here: rich.progress costs start-up time to every scripted (non-terminal) run
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn("reading {task.description}"),
         BarColumn(),
