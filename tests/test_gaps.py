@@ -199,3 +199,35 @@ def test_copytruncate_repeats_are_found_from_the_files_through_the_cache(tmp_pat
             ("api.log.1", 296),
         ], attempt
         assert all(r["detail"].startswith("5 lines") for r in overlaps)
+
+
+def test_gaps_holds_one_row_per_active_second_not_per_line():
+    from forensics_cli.analyses.gap_input import gap_input
+
+    rows = [{"ts": at(i / 100), "service": "app", "file": "f.log", "line": i + 1} for i in range(10_000)]
+    data = gap_input(events_frame(rows), [], max_skew_s=300)
+    assert data.active.height == 100 and data.active["lines"].sum() == 10_000
+    assert data.active["ts"].to_list()[:2] == [at(0), at(1)]
+
+
+def test_out_of_order_is_the_same_whatever_the_batching(monkeypatch):
+    from forensics_cli.analyses import gap_input as gap_input_module
+
+    rows = []
+    for rank, name in enumerate(["a.log.1", "a.log"]):
+        times = [at(rank * 7200 + i) for i in range(300)]
+        times[150] = times[150] - timedelta(hours=1)  # a backdated insert in each file
+        rows += [
+            {"ts": t, "service": "app", "file": name, "file_rank": rank, "line": i + 1}
+            for i, t in enumerate(times)
+        ]
+    reports = [
+        _report(name, rank, at(rank * 7200), at(rank * 7200 + 299), base="a.log")
+        for rank, name in enumerate(["a.log.1", "a.log"])
+    ]
+    found = {}
+    for batch_lines in (10_000, 1):  # both files in one query; one query per file
+        monkeypatch.setattr(gap_input_module, "BATCH_LINES", batch_lines)
+        result = find_gaps(events_frame(rows), reports)
+        found[batch_lines] = result.filter(pl.col("kind") == "out_of_order").select("file", "line").rows()
+    assert found[10_000] == found[1] == [("a.log.1", 151), ("a.log", 151)]

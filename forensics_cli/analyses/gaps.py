@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from forensics_cli.analyses.gap_input import GapInput, first_lines, gap_input, lines_between
 from forensics_cli.analyses.silences import improbable_silences
 from forensics_cli.discover import rotation_slot
 from forensics_cli.load import FileReport
@@ -43,47 +44,45 @@ def _row(kind, severity, start, end, service, file, line, detail) -> dict:
     }
 
 
-def _silences(events: pl.DataFrame, options: GapOptions) -> list[dict]:
-    found = improbable_silences(events, options.min_gap_s, options.min_expected, options.context_s)
-    return [
-        _row(
-            "time_gap",
-            "medium",
-            start,
-            end,
-            service,
-            file,
-            line,
-            f"silent {silence / 60:.1f} min; expected about {expected:.0f} active seconds "
-            f"(rate {rate * 60:.2f}/min), observed 0",
+def _silences(data: GapInput, options: GapOptions) -> list[dict]:
+    found = improbable_silences(data.active, options.min_gap_s, options.min_expected, options.context_s)
+    # the evidence of a silence: the first line of the last second the service logged before it
+    last_lines = first_lines(data.events, list(zip(found["service"], found["start"], strict=True)))
+    rows = []
+    for service, start, end, silence, rate, expected in found.iter_rows():
+        place = last_lines.get((service, start), {})
+        rows.append(
+            _row(
+                "time_gap",
+                "medium",
+                start,
+                end,
+                service,
+                place.get("file"),
+                place.get("line"),
+                f"silent {silence / 60:.1f} min; expected about {expected:.0f} active seconds "
+                f"(rate {rate * 60:.2f}/min), observed 0",
+            )
         )
-        for service, start, end, silence, file, line, rate, expected in found.iter_rows()
-    ]
+    return rows
 
 
 CROSS_SERVICE_MIN_LINES = 5
 
 
-def _cross_service(rows: list[dict], events: pl.DataFrame) -> None:
+def _cross_service(rows: list[dict], events: pl.LazyFrame) -> None:
     """A service silent while another kept logging: the strongest sign of deletion. Raises severity."""
     gaps = [row for row in rows if row["kind"] == "time_gap"]
-    if not gaps:
-        return
-    times = {
-        service: group["ts"].sort()
-        for (service,), group in events.filter(pl.col("ts").is_not_null()).group_by("service")
-    }
+    meanwhile = lines_between(events, [(row["start"], row["end"]) for row in gaps])
     for row in gaps:
-        busy = []
-        for service in sorted(times):
-            if service == row["service"]:
-                continue
-            series = times[service]
-            count = series.search_sorted(row["end"], side="left") - series.search_sorted(
-                row["start"], side="right"
-            )
-            if count >= CROSS_SERVICE_MIN_LINES:
-                busy.append((count, service))
+        inside = meanwhile.filter(
+            (pl.col("ts") > row["start"])
+            & (pl.col("ts") < row["end"])
+            & (pl.col("service") != row["service"])
+        )
+        busy = [
+            (n, s) for s, n in inside.group_by("service").len().iter_rows() if n >= CROSS_SERVICE_MIN_LINES
+        ]
         if busy:
             listed = ", ".join(f"{s} logged {n} lines" for n, s in sorted(busy, key=lambda b: (-b[0], b[1])))
             row["detail"] += f"; meanwhile {listed}: possible deletion"
@@ -157,30 +156,12 @@ def _truncated(reports: list[FileReport]) -> list[dict]:
     return rows
 
 
-def _out_of_order(events: pl.DataFrame, max_skew_s: float) -> list[dict]:
+def _out_of_order(misplaced: pl.DataFrame) -> list[dict]:
     """Lines whose time jumps far from both neighbours (backdated or future-dated inserts)."""
-    skew = timedelta(seconds=max_skew_s)
-    back = (pl.col("prev") - pl.col("ts") > skew) & (pl.col("next") - pl.col("ts") > skew)
-    ahead = (pl.col("ts") - pl.col("prev") > skew) & (pl.col("ts") - pl.col("next") > skew)
-    in_file_order = events.select(
-        ((pl.col("file_rank").cast(pl.Int64) * (1 << 40) + pl.col("line")).diff().fill_null(1) > 0).all()
-    ).item()
-    same_file_before = pl.col("file_rank").shift(1) == pl.col("file_rank")
-    same_file_after = pl.col("file_rank").shift(-1) == pl.col("file_rank")
-    lines = (
-        events.lazy().filter(pl.col("ts").is_not_null()).select("file_rank", "line", "ts", "file", "service")
-    )
-    flagged = (  # lazily, on the columns it needs; sorted only if the loader's file order was lost
-        (lines if in_file_order else lines.sort(["file_rank", "line"]))
-        .with_columns(
-            pl.when(same_file_before).then(pl.col("ts").shift(1)).alias("prev"),
-            pl.when(same_file_after).then(pl.col("ts").shift(-1)).alias("next"),
-        )
-        .filter((back | ahead).fill_null(False))
-        .collect()
-    )
     rows = []
-    for ts, prev, service, file, line in flagged.select("ts", "prev", "service", "file", "line").iter_rows():
+    for ts, prev, service, file, line in misplaced.select(
+        "ts", "prev", "service", "file", "line"
+    ).iter_rows():
         offset = (ts - prev).total_seconds()
         direction = "older" if offset < 0 else "newer"
         rows.append(
@@ -265,15 +246,15 @@ def _overlaps(events: pl.DataFrame, reports: list[FileReport]) -> list[dict]:
     return rows
 
 
-def _retention(events: pl.DataFrame, retention_s: float) -> list[dict]:
-    times = events["ts"].drop_nulls()
-    if times.is_empty():
+def _retention(data: GapInput, retention_s: float) -> list[dict]:
+    if data.active.is_empty():
         return []
-    earliest, latest = times.min(), times.max()
+    earliest, latest = data.active["ts"].min(), data.active["last_ts"].max()
     required = latest - timedelta(seconds=retention_s)
     if earliest <= required:
         return []
-    first = events.filter(pl.col("ts") == earliest).sort("file_rank", "line").row(0, named=True)
+    service = data.active.filter(pl.col("ts") == earliest).sort("service")["service"][0]
+    first = first_lines(data.events, [(service, earliest)]).get((service, earliest), {})
     days = retention_s / 86400
     return [
         _row(
@@ -281,9 +262,9 @@ def _retention(events: pl.DataFrame, retention_s: float) -> list[dict]:
             "medium",
             required,
             earliest,
-            first["service"],
-            first["file"],
-            first["line"],
+            service,
+            first.get("file"),
+            first.get("line"),
             f"logs reach back to {earliest:%Y-%m-%d}; {days:.0f} days of retention need {required:%Y-%m-%d}",
         )
     ]
@@ -300,56 +281,6 @@ def _explained(row: dict, spans: list[dict]) -> bool:
     )
 
 
-GAP_INPUT = ["ts", "service", "file", "file_rank", "line"]
-
-
-@dataclass
-class GapInput:
-    """What gaps reads: every event's time and place (`events`, GAP_INPUT columns, file and service as
-    categoricals: ~30 bytes per event), and the hashed raw text of the few lines that could be repeated
-    across a rotated set (`repeat_candidates`)."""
-
-    events: pl.DataFrame
-    repeat_candidates: pl.DataFrame
-
-
-def gap_input(events: pl.LazyFrame | pl.DataFrame, reports: list[FileReport]) -> GapInput:
-    """Collect what gaps needs; the raw text is read only where two files of a rotated set overlap in time."""
-    lazy = events.lazy()
-    times = (
-        lazy.select(GAP_INPUT)
-        .with_columns(pl.col("file").cast(pl.Categorical), pl.col("service").cast(pl.Categorical))
-        .collect(engine="streaming")
-    )
-    return GapInput(times, _repeat_candidates(lazy, reports))
-
-
-def _repeat_candidates(events: pl.LazyFrame, reports: list[FileReport]) -> pl.DataFrame:
-    """File, line, time, service and raw-text hash of the lines that could be repeated in another file of
-    their rotated set. A repeated line has the same timestamp in both files, so it lies in the time range
-    the two files share; lines without a time are candidates too."""
-    by_set: dict[str, list[FileReport]] = {}
-    for report in reports:
-        by_set.setdefault(report.rotation_base, []).append(report)
-    conditions = []
-    for files in by_set.values():
-        if len(files) < 2:
-            continue
-        conditions.append(pl.col("file_rank").is_in([r.rank for r in files]) & pl.col("ts").is_null())
-        for index, first in enumerate(files):
-            for second in files[index + 1 :]:
-                if None in (first.first_ts, first.last_ts, second.first_ts, second.last_ts):
-                    continue
-                low, high = max(first.first_ts, second.first_ts), min(first.last_ts, second.last_ts)
-                if low <= high:
-                    in_both = pl.col("file_rank").is_in([first.rank, second.rank])
-                    conditions.append(in_both & pl.col("ts").is_between(low, high))
-    columns = ["file", "file_rank", "line", "ts", "service", pl.col("raw").hash().alias("raw_hash")]
-    if not conditions:
-        return events.select(columns).clear().collect()
-    return events.filter(pl.any_horizontal(conditions)).select(columns).collect(engine="streaming")
-
-
 def find_gaps(
     data: GapInput | pl.DataFrame | pl.LazyFrame, reports: list[FileReport], options: GapOptions | None = None
 ) -> pl.DataFrame:
@@ -357,27 +288,13 @@ def find_gaps(
     gap_input() collected of them."""
     options = options or GapOptions()
     if not isinstance(data, GapInput):
-        data = gap_input(data, reports)
-    events = data.events
+        data = gap_input(data, reports, options.max_skew_s)
     damage = _missing_rotations(reports) + _truncated(reports)
-    misplaced = _out_of_order(events, options.max_skew_s)
-    # a backdated line would otherwise open a fake silence hours before its neighbours
-    in_place = events
-    if misplaced:
-        in_place = events.join(
-            pl.DataFrame(
-                [(r["file"], r["line"]) for r in misplaced],
-                orient="row",
-                schema={"file": events.schema["file"], "line": pl.Int64},
-            ),
-            on=["file", "line"],
-            how="anti",
-        )
-    silences = [r for r in _silences(in_place, options) if not _explained(r, damage)]
-    _cross_service(silences, in_place)
-    rows = damage + silences + misplaced + _overlaps(data.repeat_candidates, reports)
+    silences = [r for r in _silences(data, options) if not _explained(r, damage)]
+    _cross_service(silences, data.events)
+    rows = damage + silences + _out_of_order(data.misplaced) + _overlaps(data.repeat_candidates, reports)
     if options.retention_s:
-        rows += _retention(events, options.retention_s)
+        rows += _retention(data, options.retention_s)
     types = [pl.String, pl.String, TS_DTYPE, TS_DTYPE, pl.Float64, pl.String, pl.String, pl.Int64, pl.String]
     frame = pl.DataFrame(rows, schema=dict(zip(GAP_COLUMNS, types, strict=True)))
     order = pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8)
@@ -392,24 +309,24 @@ def parse_retention(text: str) -> float:
 
 
 def coverage(
-    events: pl.DataFrame, width: int = 60
+    active: pl.DataFrame, width: int = 60
 ) -> tuple[datetime | None, datetime | None, dict[str, list[int]]]:
-    """Lines per service in `width` equal slices of the whole time range (for the coverage strip)."""
-    times = events["ts"].drop_nulls()
-    if times.is_empty():
+    """Lines per service in `width` equal slices of the whole time range (for the coverage strip);
+    `active` is GapInput.active (a second's lines count in the slice of its first line)."""
+    if active.is_empty():
         return None, None, {}
-    low, high = times.min(), times.max()
+    # the range of the seconds' first lines, so that the last second lands in the last slice
+    low, high = active["ts"].min(), active["ts"].max()
     span = max((high - low).total_seconds(), 1.0)
     counted = (
-        events.filter(pl.col("ts").is_not_null())
-        .with_columns(
+        active.with_columns(
             ((pl.col("ts") - low).dt.total_seconds(fractional=True) / span * (width - 1))
             .floor()
             .cast(pl.Int64)
             .alias("slot")
         )
         .group_by("service", "slot")
-        .len()
+        .agg(pl.col("lines").sum())
     )
     strips: dict[str, list[int]] = {}
     for service, slot, count in counted.sort("service", "slot").iter_rows():

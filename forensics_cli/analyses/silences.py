@@ -16,26 +16,20 @@ from forensics_cli.schema import TS_DTYPE
 
 
 def improbable_silences(
-    events: pl.DataFrame, min_gap_s: float, min_expected: float, context_s: float
+    active: pl.DataFrame, min_gap_s: float, min_expected: float, context_s: float
 ) -> pl.DataFrame:
-    """One row per improbable silence: service, start, end, silence (s), file, line, rate (per s), expected.
+    """One row per improbable silence: service, start, end, silence (s), rate (per s), expected.
 
-    `events` needs ts, service, file, file_rank and line. Vectorized per service.
+    `active` has one row per service and second with lines (gap_input.GapInput.active: `ts` is the time of
+    the second's first line), sorted by service and time. Vectorized per service.
     """
     found = []
     context = timedelta(seconds=context_s)
-    ordered = events.filter(pl.col("ts").is_not_null()).sort(["service", "ts", "file_rank", "line"])
-    # the first line of each active second: sorted, so a comparison with the previous row, not a hash
-    second = pl.col("ts").dt.truncate("1s")
-    service = pl.col("service").to_physical()
-    active = ordered.filter(((second != second.shift(1)) | (service != service.shift(1))).fill_null(True))
     for (service,), group in active.group_by("service", maintain_order=True):
         times = group["ts"]
         candidates = group.select(
             pl.col("ts").shift(1).alias("start"),
             pl.col("ts").alias("end"),
-            pl.col("file").shift(1).alias("file"),
-            pl.col("line").shift(1).alias("line"),
         ).with_columns((pl.col("end") - pl.col("start")).dt.total_seconds(fractional=True).alias("silence"))
         candidates = candidates.filter(pl.col("silence") >= min_gap_s)
         if candidates.is_empty():
@@ -83,8 +77,6 @@ def improbable_silences(
                 "start",
                 "end",
                 "silence",
-                "file",
-                "line",
                 "rate",
                 "expected",
             )
@@ -96,8 +88,6 @@ def improbable_silences(
                 "start": TS_DTYPE,
                 "end": TS_DTYPE,
                 "silence": pl.Float64,
-                "file": pl.String,
-                "line": pl.Int64,
                 "rate": pl.Float64,
                 "expected": pl.Float64,
             }

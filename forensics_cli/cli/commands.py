@@ -9,7 +9,8 @@ import click
 from forensics_cli.analyses import secrets_report
 from forensics_cli.analyses.auth import DEFAULT_LOGIN_PATHS
 from forensics_cli.analyses.bruteforce import Thresholds, detect
-from forensics_cli.analyses.gaps import GapOptions, coverage, find_gaps, gap_input, parse_retention
+from forensics_cli.analyses.gap_input import gap_input
+from forensics_cli.analyses.gaps import GapOptions, coverage, find_gaps, parse_retention
 from forensics_cli.analyses.ingest import all_read_whole, ingest_report
 from forensics_cli.analyses.timeline import Selection, build_timeline, closest_request_ids, summarize
 from forensics_cli.cache import EventCache
@@ -323,9 +324,9 @@ def gaps(common: CommonArgs, min_gap, max_skew, retention):
         raise click.BadParameter(str(exc), param_hint="--retention") from None
     result = _load(common)
     options = GapOptions(min_gap_s=min_gap, max_skew_s=max_skew, retention_s=retention_s)
-    data = gap_input(result.events, result.reports)
+    data = gap_input(result.events, result.reports, options.max_skew_s)
     rows = find_gaps(data, result.reports, options)
-    _output(common, result, rows, lambda: gaps_view(rows, coverage(data.events)))
+    _output(common, result, rows, lambda: gaps_view(rows, coverage(data.active)))
     print_summary(result.reports, common.quiet)
     sys.exit(1 if rows.height else 0)
 

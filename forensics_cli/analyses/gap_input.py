@@ -1,0 +1,138 @@
+"""What `gaps` reads of the events: small frames whose size depends on the time span and the findings,
+not on how many lines the logs hold.
+
+- `active`: one row per service and second that has lines (first and last time, line count), the unit of
+  the silence statistic (silences.py); built by Polars' streaming engine.
+- `misplaced`: lines far in time from both neighbours in their file, found a batch of files at a time.
+- `repeat_candidates`: hashed raw text of the lines that could be repeated across a rotated set.
+- `events`: the lazy events, for exact lookups about the few findings (which line, how many lines).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from forensics_cli.load import FileReport
+
+PLACE = ["file", "file_rank", "line"]
+BATCH_LINES = 5_000_000  # lines whose times are held at once to find misplaced ones (~100 MB)
+
+
+@dataclass
+class GapInput:
+    active: pl.DataFrame  # service, ts (first line of the second), last_ts, lines; sorted by service, ts
+    misplaced: pl.DataFrame  # service, file, file_rank, line, ts, prev (the previous line's time)
+    repeat_candidates: pl.DataFrame  # file, file_rank, line, ts, service, raw_hash
+    events: pl.LazyFrame  # the timed events that are not misplaced
+
+
+def gap_input(events: pl.LazyFrame | pl.DataFrame, reports: list[FileReport], max_skew_s: float) -> GapInput:
+    """Collect what gaps needs, in one pass for the activity and one per file for the order."""
+    lazy = events.lazy().filter(pl.col("ts").is_not_null())
+    misplaced = misplaced_lines(lazy, max_skew_s, _rank_batches(reports))
+    in_place = lazy
+    if misplaced.height:
+        # a backdated line would otherwise open a fake silence hours before its neighbours
+        in_place = lazy.join(
+            misplaced.select("file_rank", "line").lazy(), on=["file_rank", "line"], how="anti"
+        )
+    active = (
+        in_place.group_by("service", pl.col("ts").dt.truncate("1s").alias("second"))
+        .agg(pl.col("ts").min(), pl.col("ts").max().alias("last_ts"), pl.len().alias("lines"))
+        .drop("second")
+        .collect(engine="streaming")
+        .sort("service", "ts")
+    )
+    return GapInput(active, misplaced, repeat_candidates(events.lazy(), reports), in_place)
+
+
+def _rank_batches(reports: list[FileReport]) -> list[list[int]] | None:
+    """Files in rank order, grouped to about BATCH_LINES lines (a file is never split): each batch is one
+    query, so memory is bounded by a batch (or the largest file) and small files do not cost a query each."""
+    batches: list[list[int]] = []
+    lines = BATCH_LINES
+    for report in sorted(reports, key=lambda r: r.rank):
+        if lines + report.parsed > BATCH_LINES:
+            batches.append([])
+            lines = 0
+        batches[-1].append(report.rank)
+        lines += report.parsed
+    return batches or None
+
+
+def misplaced_lines(events: pl.LazyFrame, max_skew_s: float, batches: list[list[int]] | None) -> pl.DataFrame:
+    """Lines whose time is more than `max_skew_s` older or newer than both neighbours in their file.
+    One batch of files at a time (see _rank_batches), or all at once when the files are not known."""
+    skew = timedelta(seconds=max_skew_s)
+    back = (pl.col("prev") - pl.col("ts") > skew) & (pl.col("next") - pl.col("ts") > skew)
+    ahead = (pl.col("ts") - pl.col("prev") > skew) & (pl.col("ts") - pl.col("next") > skew)
+    columns = ["service", "file", "file_rank", "line", "ts", "prev"]
+    found = []
+    for batch in batches if batches is not None else [None]:
+        lines = events if batch is None else events.filter(pl.col("file_rank").is_in(batch))
+        times = lines.select("file_rank", "line", "ts").collect().sort("file_rank", "line")
+        same_before = pl.col("file_rank").shift(1) == pl.col("file_rank")
+        same_after = pl.col("file_rank").shift(-1) == pl.col("file_rank")
+        flagged = (
+            times.with_columns(
+                pl.when(same_before).then(pl.col("ts").shift(1)).alias("prev"),
+                pl.when(same_after).then(pl.col("ts").shift(-1)).alias("next"),
+            )
+            .filter((back | ahead).fill_null(False))
+            .select("file_rank", "line", "prev")
+        )
+        if flagged.height:
+            found.append(lines.join(flagged.lazy(), on=["file_rank", "line"]).select(columns).collect())
+    if not found:
+        return events.select(columns[:-1]).with_columns(pl.col("ts").alias("prev")).clear().collect()
+    return pl.concat(found).sort("file_rank", "line")
+
+
+def repeat_candidates(events: pl.LazyFrame, reports: list[FileReport]) -> pl.DataFrame:
+    """File, line, time, service and raw-text hash of the lines that could be repeated in another file of
+    their rotated set. A repeated line has the same timestamp in both files, so it lies in the time range
+    the two files share; lines without a time are candidates too."""
+    by_set: dict[str, list[FileReport]] = {}
+    for report in reports:
+        by_set.setdefault(report.rotation_base, []).append(report)
+    conditions = []
+    for files in by_set.values():
+        if len(files) < 2:
+            continue
+        conditions.append(pl.col("file_rank").is_in([r.rank for r in files]) & pl.col("ts").is_null())
+        for index, first in enumerate(files):
+            for second in files[index + 1 :]:
+                if None in (first.first_ts, first.last_ts, second.first_ts, second.last_ts):
+                    continue
+                low, high = max(first.first_ts, second.first_ts), min(first.last_ts, second.last_ts)
+                if low <= high:
+                    in_both = pl.col("file_rank").is_in([first.rank, second.rank])
+                    conditions.append(in_both & pl.col("ts").is_between(low, high))
+    columns = [*PLACE, "ts", "service", pl.col("raw").hash().alias("raw_hash")]
+    if not conditions:
+        return events.select(columns).clear().collect()
+    return events.filter(pl.any_horizontal(conditions)).select(columns).collect(engine="streaming")
+
+
+def first_lines(events: pl.LazyFrame, moments: list[tuple[str, datetime]]) -> dict[tuple, dict]:
+    """(service, time) -> the first line (file, file_rank, line) of that service at exactly that time."""
+    if not moments:
+        return {}
+    wanted = pl.any_horizontal([(pl.col("service") == s) & (pl.col("ts") == t) for s, t in set(moments)])
+    found = (
+        events.filter(wanted)
+        .select("service", "ts", *PLACE)
+        .collect()
+        .sort("service", "ts", "file_rank", "line")
+        .unique(["service", "ts"], keep="first", maintain_order=True)
+    )
+    return {(row["service"], row["ts"]): row for row in found.iter_rows(named=True)}
+
+
+def lines_between(events: pl.LazyFrame, spans: list[tuple[datetime, datetime]]) -> pl.DataFrame:
+    """Service and time of every line strictly inside any of the spans (exact counts for few findings)."""
+    if not spans:
+        return pl.DataFrame(schema={"service": pl.String, "ts": events.collect_schema()["ts"]})
+    inside = pl.any_horizontal([(pl.col("ts") > start) & (pl.col("ts") < end) for start, end in spans])
+    return events.filter(inside).select("service", "ts").collect(engine="streaming")
