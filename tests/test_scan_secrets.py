@@ -182,3 +182,21 @@ def test_sample_logs_show_the_planted_secrets_masked(run):
     assert {"github_token", "card_number", "aws_access_key_id", "sensitive_field"} <= rules
     for secret in (samples.LEAKED_GITHUB_TOKEN, samples.LEAKED_PASSWORD, samples.LEAKED_AWS_KEY):
         assert secret not in result.stdout
+
+
+def test_digit_runs_of_request_ids_are_not_cards_but_a_card_beside_one_is_found(tmp_path, run):
+    import polars as pl
+
+    from forensics_cli.secrets.scan import candidate_filter_on
+
+    uuid_with_digits = "43ac2965-ce45-8471-5433-678816103a8d"  # 8471-5433-678816103: card-like digits
+    lines = [
+        json.dumps({"request_id": uuid_with_digits, "path": "/api/cart"}),
+        json.dumps({"request_id": uuid_with_digits, "note": "paid with 4111 1111 1111 1111"}),
+    ]
+    frame = pl.DataFrame({"raw": lines})
+    assert frame.select(candidate_filter_on("raw"))["raw"].to_list() == [True, True]  # the cheap pass
+    assert frame.select(candidate_filter_on("raw", skip_uuids=True))["raw"].to_list() == [False, True]
+    write_log(tmp_path / "logs" / "app.log", lines)
+    rows = rows_of(run("scan-secrets", "--format", "jsonl", "-q", tmp_path / "logs"))
+    assert [(r["rule"], r["line"], r["redacted"]) for r in rows] == [("card_number", 2, "411111******1111")]
