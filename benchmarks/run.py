@@ -134,6 +134,21 @@ def peers(corpus: Path, files: list[str], request_id: str) -> dict[str, tuple]:
             "and .message.success == false) | .message.ip' | sort | uniq -c > /dev/null",
         ),
         "gaps": ("DuckDB SQL, lag() per service", duckdb_sql(gaps_sql)),
+        "secrets_rg": (
+            "rg -z for three secret patterns (AWS key, GitHub token, password=), no parsing",
+            [
+                "rg",
+                "-z",
+                "-c",
+                "-e",
+                "AKIA[0-9A-Z]{16}",
+                "-e",
+                "gh[pousr]_[A-Za-z0-9]{36}",
+                "-e",
+                "password=",
+                *files,
+            ],
+        ),
     }
 
 
@@ -243,6 +258,7 @@ def bench_size(size: str) -> tuple[list[dict], dict]:
         }
     )
     ours("gaps", ["gaps"], "gaps")
+    ours("scan-secrets (whole corpus)", ["scan-secrets"], "secrets_rg")
     # scan-secrets vs detect-secrets on the same decompressed files: a small subset, because
     # detect-secrets needs 7 to 70 CPU seconds per MB of these logs (24 CPU minutes were not enough for 20 MB)
     # plus sample_logs/, whose planted secrets make the comparison of findings mean something
