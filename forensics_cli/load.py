@@ -17,7 +17,7 @@ import polars as pl
 
 from forensics_cli.cache import EventCache, restore_report_fields, with_file
 from forensics_cli.discover import Candidate, discover, sniff
-from forensics_cli.event_store import PartWriter, new_scratch_dir, scan_parts
+from forensics_cli.event_store import PartWriter, StoreWriteError, new_scratch_dir, scan_parts
 from forensics_cli.formats import FIELD_PATHS
 from forensics_cli.ingest_file import FileReport, parse_file
 from forensics_cli.schema import EVENT_SCHEMA, REJECT_SCHEMA, empty_events
@@ -85,15 +85,23 @@ def _from_cache(candidate: Candidate, rank: int, options: LoadOptions, cache: Ev
 def _read_fresh(candidate: Candidate, rank: int, options: LoadOptions, scratch: Path, cache_root, sha):
     """Sniff and parse one file (in a worker thread or process), its events written as Parquet parts in
     `scratch`; they become the file's cache entry when there is a cache and the file did not change while
-    it was read. Returns (directory of parts or None, rejects, report)."""
+    it was read. Returns (directory of parts, or the events themselves when they could not be written,
+    or None for a skipped file; rejects; report)."""
     report = _new_report(candidate, rank, options)
     report.compression, skip, reason = sniff(candidate.path)
     if skip:
         report.status, report.reason = skip, reason
         return None, pl.DataFrame(schema=REJECT_SCHEMA), report
-    writer = PartWriter(scratch / f"{rank}")
-    rejects = parse_file(candidate, rank, options, report, writer.write)
-    parts = writer.finish()
+    try:
+        writer = PartWriter(scratch / f"{rank}")
+        rejects = parse_file(candidate, rank, options, report, writer.write)
+        parts = writer.finish()
+    except StoreWriteError:  # no room on disk for the parsed events: keep this file's in memory instead
+        report = _new_report(candidate, rank, options)
+        report.compression = sniff(candidate.path)[0]
+        chunks: list[pl.DataFrame] = []
+        rejects = parse_file(candidate, rank, options, report, chunks.append)
+        return (pl.concat(chunks) if chunks else empty_events()), rejects, report
     if cache_root and sha and report.sha256 == sha:
         try:
             parts = EventCache(cache_root, options.settings_key()).put(sha, parts, rejects, report)
@@ -102,9 +110,13 @@ def _read_fresh(candidate: Candidate, rank: int, options: LoadOptions, scratch: 
     return parts, rejects, report
 
 
-def _as_lazy(parts: Path | None, candidate: Candidate, rank: int, options: LoadOptions) -> pl.LazyFrame:
+def _as_lazy(
+    parts: Path | pl.DataFrame | None, candidate: Candidate, rank: int, options: LoadOptions
+) -> pl.LazyFrame:
     if parts is None:
         return empty_events().lazy()
+    if isinstance(parts, pl.DataFrame):  # held in memory: the disk was full
+        return _with_service(parts.lazy(), candidate, options)
     return _with_service(scan_parts(parts, candidate.path, rank), candidate, options)
 
 

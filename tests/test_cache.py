@@ -139,3 +139,17 @@ def test_an_unwritable_cache_does_not_stop_the_analysis(tmp_path, run):
         "timeline", "--ip", "10.0.0.1", "--format", "jsonl", "-q", "--cache-dir", a_file / "cache", logs
     )
     assert result.exit_code == 0 and len(rows_of(result)) == 50
+
+
+def test_a_full_disk_for_parsed_events_does_not_stop_the_analysis(tmp_path, run, monkeypatch):
+    from forensics_cli import event_store
+
+    def no_room(self, events):
+        raise event_store.StoreWriteError("No space left on device")
+
+    monkeypatch.setattr(event_store.PartWriter, "write", no_room)
+    logs = _logs(tmp_path)
+    result = run("timeline", "--ip", "10.0.0.1", "--format", "jsonl", "-q", "--no-cache", logs)
+    assert result.exit_code == 0 and len(rows_of(result)) == 50
+    ingest = rows_of(run("ingest", "--format", "jsonl", "-q", "--no-cache", logs))
+    assert [(r["parsed"], r["status"]) for r in ingest] == [(50, "ok"), (50, "ok")]

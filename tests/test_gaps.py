@@ -231,3 +231,13 @@ def test_out_of_order_is_the_same_whatever_the_batching(monkeypatch):
         result = find_gaps(events_frame(rows), reports)
         found[batch_lines] = result.filter(pl.col("kind") == "out_of_order").select("file", "line").rows()
     assert found[10_000] == found[1] == [("a.log.1", 151), ("a.log", 151)]
+
+
+def test_an_empty_first_file_and_files_without_lines_do_not_break_gaps(tmp_path, run):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "a.log").write_bytes(b"")  # discovered first
+    write_log(logs / "b.log", [seed_line(at(i)) for i in range(10)])
+    (logs / "c.log").write_bytes(b"not json\n")
+    result = run("gaps", "--format", "jsonl", "-q", logs)
+    assert result.exit_code == 0 and rows_of(result) == []

@@ -51,9 +51,9 @@ def _rank_batches(reports: list[FileReport]) -> list[list[int]] | None:
     """Files in rank order, grouped to about BATCH_LINES lines (a file is never split): each batch is one
     query, so memory is bounded by a batch (or the largest file) and small files do not cost a query each."""
     batches: list[list[int]] = []
-    lines = BATCH_LINES
+    lines = 0
     for report in sorted(reports, key=lambda r: r.rank):
-        if lines + report.parsed > BATCH_LINES:
+        if not batches or (batches[-1] and lines + report.parsed > BATCH_LINES):
             batches.append([])
             lines = 0
         batches[-1].append(report.rank)
