@@ -241,3 +241,16 @@ def test_an_empty_first_file_and_files_without_lines_do_not_break_gaps(tmp_path,
     (logs / "c.log").write_bytes(b"not json\n")
     result = run("gaps", "--format", "jsonl", "-q", logs)
     assert result.exit_code == 0 and rows_of(result) == []
+
+
+def test_out_of_order_does_not_depend_on_the_order_rows_arrive_in():
+    from forensics_cli.analyses.gap_input import misplaced_lines
+
+    times = [at(i) for i in range(100)]
+    times[50] = at(50) - timedelta(hours=2)
+    rows = [{"ts": t, "service": "app", "file": "f.log", "line": i + 1} for i, t in enumerate(times)]
+    ordered = events_frame(rows)
+    shuffled = ordered.sample(fraction=1.0, shuffle=True, seed=7)
+    for frame in (ordered, shuffled):
+        found = misplaced_lines(frame.lazy(), 300, None)
+        assert found.select("line", "ts").rows() == [(51, times[50])]

@@ -28,7 +28,8 @@ class GapInput:
 
 
 def gap_input(events: pl.LazyFrame | pl.DataFrame, reports: list[FileReport], max_skew_s: float) -> GapInput:
-    """Collect what gaps needs, in one pass for the activity and one per file for the order."""
+    """Collect what gaps needs: one streaming pass for the activity, one query per batch of files for
+    the order, and one for the lines that could be repeated."""
     lazy = events.lazy().filter(pl.col("ts").is_not_null())
     misplaced = misplaced_lines(lazy, max_skew_s, _rank_batches(reports))
     in_place = lazy
@@ -71,7 +72,10 @@ def misplaced_lines(events: pl.LazyFrame, max_skew_s: float, batches: list[list[
     found = []
     for batch in batches if batches is not None else [None]:
         lines = events if batch is None else events.filter(pl.col("file_rank").is_in(batch))
-        times = lines.select("file_rank", "line", "ts").collect().sort("file_rank", "line")
+        times = lines.select("file_rank", "line", "ts").collect()
+        file_order = (pl.col("file_rank").cast(pl.Int64) * (1 << 40) + pl.col("line")).diff().fill_null(1) > 0
+        if not times.select(file_order.all()).item():  # the loader keeps file order: sort only if lost
+            times = times.sort("file_rank", "line")
         same_before = pl.col("file_rank").shift(1) == pl.col("file_rank")
         same_after = pl.col("file_rank").shift(-1) == pl.col("file_rank")
         flagged = (
