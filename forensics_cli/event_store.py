@@ -1,7 +1,7 @@
-"""Parsed events go to disk chunk by chunk, one Parquet part per chunk, so that memory is bounded by a
-chunk and not by the size of a file. A file's parts then become its cache entry (cache.py), or stay
-in a scratch directory that is removed when the process ends (--no-cache, a file that changed while
-it was read).
+"""Parsed events go to disk chunk by chunk, one Parquet part per chunk (and beside it the part's subset
+of possible authentication attempts, subsets.py), so that memory is bounded by a chunk, not by a file.
+A file's parts then become its cache entry (cache.py), or stay in a scratch directory that is removed
+when the process ends (--no-cache, a file that changed while it was read).
 """
 
 import atexit
@@ -12,9 +12,11 @@ from pathlib import Path
 import polars as pl
 
 from forensics_cli.schema import empty_events
+from forensics_cli.subsets import auth_candidates
 
 PER_FILE_COLUMNS = ("file", "file_rank")  # depend on the path, not the bytes: set when scanned
 PART_GLOB = "part-*.parquet"
+AUTH_GLOB = "auth-*.parquet"  # per part, its lines that can be authentication attempts (subsets.py)
 
 
 class StoreWriteError(Exception):
@@ -34,10 +36,12 @@ class PartWriter:
             raise StoreWriteError(str(exc)) from exc
 
     def write(self, events: pl.DataFrame):
-        target = self.directory / f"part-{self.parts:06d}.parquet"
+        stored = events.drop(PER_FILE_COLUMNS)
         try:
             # lz4: fast to write and read, and the store is disposable
-            events.drop(PER_FILE_COLUMNS).write_parquet(target, compression="lz4")
+            stored.write_parquet(self.directory / f"part-{self.parts:06d}.parquet", compression="lz4")
+            subset = stored.filter(auth_candidates())
+            subset.write_parquet(self.directory / f"auth-{self.parts:06d}.parquet", compression="lz4")
         except (OSError, pl.exceptions.PolarsError) as exc:
             raise StoreWriteError(str(exc)) from exc
         self.parts += 1
@@ -49,9 +53,9 @@ class PartWriter:
         return self.directory
 
 
-def scan_parts(directory: Path, file: str, rank: int) -> pl.LazyFrame:
-    """The stored events of one file, with its current path and rank."""
-    parts = sorted(directory.glob(PART_GLOB))
+def scan_parts(directory: Path, file: str, rank: int, pattern: str = PART_GLOB) -> pl.LazyFrame:
+    """The stored events of one file (or a subset: AUTH_GLOB), with its current path and rank."""
+    parts = sorted(directory.glob(pattern))
     return pl.scan_parquet(parts).with_columns(
         pl.lit(file).alias("file"), pl.lit(rank, dtype=pl.Int32).alias("file_rank")
     )

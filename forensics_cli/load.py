@@ -17,12 +17,13 @@ import polars as pl
 
 from forensics_cli.cache import EventCache, restore_report_fields, with_file
 from forensics_cli.discover import Candidate, discover, sniff
-from forensics_cli.event_store import PartWriter, StoreWriteError, new_scratch_dir, scan_parts
+from forensics_cli.event_store import AUTH_GLOB, PartWriter, StoreWriteError, new_scratch_dir, scan_parts
 from forensics_cli.formats import FIELD_PATHS
 from forensics_cli.ingest_file import FileReport, parse_file
 from forensics_cli.schema import EVENT_SCHEMA, REJECT_SCHEMA, empty_events
+from forensics_cli.subsets import DEFAULT_LOGIN_PATHS, auth_candidates
 
-PARSER_VERSION = "2"  # bump when normalization changes: it keys the event cache
+PARSER_VERSION = "3"  # bump when normalization changes: it keys the event cache
 PROCESS_POOL_BYTES = 64 << 20  # below this much to read, worker processes cost more than they save
 
 __all__ = ["FileReport", "LoadOptions", "LoadResult", "load"]
@@ -33,6 +34,7 @@ class LoadResult:
     events: pl.LazyFrame  # every parsed line (EVENT_SCHEMA); collect only what an analysis needs
     reports: list[FileReport]
     rejects: pl.DataFrame  # every rejected line (REJECT_SCHEMA)
+    auth_candidates: pl.LazyFrame  # the events that can be auth attempts (subsets.py), stored apart
 
 
 @dataclass
@@ -47,7 +49,7 @@ class LoadOptions:
 
     def settings_key(self) -> str:
         """What, besides a file's bytes, decides its normalized events (keys the cache)."""
-        text = json.dumps([PARSER_VERSION, self.field_paths, self.tz], sort_keys=True)
+        text = json.dumps([PARSER_VERSION, self.field_paths, self.tz, DEFAULT_LOGIN_PATHS], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -70,7 +72,7 @@ def _new_report(candidate: Candidate, rank: int, options: LoadOptions) -> FileRe
 
 
 def _from_cache(candidate: Candidate, rank: int, options: LoadOptions, cache: EventCache, sha: str):
-    """(events, rejects, report) of a file whose bytes were read before, or None."""
+    """(directory of parts, rejects, report) of a file whose bytes were read before, or None."""
     hit = cache.get(sha)
     if not hit:
         return None
@@ -79,7 +81,7 @@ def _from_cache(candidate: Candidate, rank: int, options: LoadOptions, cache: Ev
     for key, value in restore_report_fields(fields).items():
         setattr(report, key, value)
     report.cached = True
-    return _as_lazy(parts, candidate, rank, options), with_file(rejects, candidate.path), report
+    return parts, with_file(rejects, candidate.path), report
 
 
 def _read_fresh(candidate: Candidate, rank: int, options: LoadOptions, scratch: Path, cache_root, sha):
@@ -112,19 +114,25 @@ def _read_fresh(candidate: Candidate, rank: int, options: LoadOptions, scratch: 
 
 def _as_lazy(
     parts: Path | pl.DataFrame | None, candidate: Candidate, rank: int, options: LoadOptions
-) -> pl.LazyFrame:
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(events, auth candidates) of one file, from its parts, or from its events held in memory."""
     if parts is None:
-        return empty_events().lazy()
+        return empty_events().lazy(), empty_events().lazy()
     if isinstance(parts, pl.DataFrame):  # held in memory: the disk was full
-        return _with_service(parts.lazy(), candidate, options)
-    return _with_service(scan_parts(parts, candidate.path, rank), candidate, options)
+        events = _with_service(parts.lazy(), candidate, options)
+        return events, events.filter(auth_candidates())
+    events = _with_service(scan_parts(parts, candidate.path, rank), candidate, options)
+    if not any(parts.glob(AUTH_GLOB)):  # not expected (every part gets one); stay correct if missing
+        return events, events.filter(auth_candidates())
+    auth = _with_service(scan_parts(parts, candidate.path, rank, AUTH_GLOB), candidate, options)
+    return events, auth
 
 
 def _skipped(candidate: Candidate, rank: int, options: LoadOptions):
     """(no events, no rejects, report) for a file discovery already found unreadable or not a log."""
     report = _new_report(candidate, rank, options)
     report.status, report.reason = candidate.skip_status, candidate.skip_reason
-    return empty_events().lazy(), pl.DataFrame(schema=REJECT_SCHEMA), report
+    return None, pl.DataFrame(schema=REJECT_SCHEMA), report
 
 
 def _scratch_dir(cache_root: Path | None) -> Path:
@@ -184,15 +192,22 @@ def load(
             }
             for future in as_completed(futures):
                 rank = futures[future]
-                events, rejects, report = future.result()
-                results[rank] = (_as_lazy(events, candidates[rank], rank, options), rejects, report)
+                results[rank] = future.result()
                 if on_file:
-                    on_file(report)
+                    on_file(results[rank][2])
     if cache:
         try:
             cache.save_index()
         except OSError:
             pass
-    events = pl.concat([r[0] for r in results], how="vertical") if results else empty_events().lazy()
-    rejects = pl.concat([r[1] for r in results]) if results else pl.DataFrame(schema=REJECT_SCHEMA)
-    return LoadResult(events, [r[2] for r in results], rejects)
+    if not results:
+        return LoadResult(
+            empty_events().lazy(), [], pl.DataFrame(schema=REJECT_SCHEMA), empty_events().lazy()
+        )
+    frames = [_as_lazy(parts, candidates[rank], rank, options) for rank, (parts, _, _) in enumerate(results)]
+    return LoadResult(
+        pl.concat([events for events, _ in frames], how="vertical"),
+        [report for _, _, report in results],
+        pl.concat([rejects for _, rejects, _ in results]),
+        pl.concat([auth for _, auth in frames], how="vertical"),
+    )

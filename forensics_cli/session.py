@@ -62,6 +62,7 @@ def load_events(
         searched = ", ".join(paths)
         raise InputError(f"no log file found under {searched} ({len(result.reports)} files looked at)")
     result.events = within(result.events, low, high)
+    result.auth_candidates = within(result.auth_candidates, low, high)
     return result
 
 

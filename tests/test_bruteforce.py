@@ -257,3 +257,35 @@ def test_window_option_accepts_units(tmp_path, run, text, seconds):
     from forensics_cli.durations import parse_duration
 
     assert parse_duration(text) == seconds
+
+
+def test_stored_auth_subset_gives_the_same_episodes_as_all_events(sample_copy):
+    from forensics_cli.load import LoadOptions, load
+
+    result = load([str(sample_copy)], LoadOptions(processes=False))
+    from_subset = detect(result.auth_candidates)
+    assert not from_subset.is_empty()
+    assert from_subset.equals(detect(result.events))
+    subset_lines = result.auth_candidates.select(pl.len()).collect().item()
+    assert 0 < subset_lines < result.events.select(pl.len()).collect().item() / 3
+
+
+def test_cli_login_path_reads_all_events_not_the_default_subset(tmp_path, run):
+    logs = tmp_path / "logs"
+    attempts = [
+        seed_line(at(i * 5), event_type="authentication", success=False, user_id="admin", ip="203.0.113.9")
+        for i in range(10)
+    ]
+    # a 200 on a route only --login-path knows: not in the subset stored for the default login paths
+    signon = {
+        "time_iso8601": at(60).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        "remote_addr": "203.0.113.9",
+        "request_method": "POST",
+        "request_uri": "/v2/identity/signon",
+        "status": "200",
+    }
+    write_log(logs / "app" / "app.log", attempts)
+    write_log(logs / "gateway" / "access.log", [signon])
+    plain = rows_of(run("bruteforce", "--format", "jsonl", "-q", logs))
+    custom = rows_of(run("bruteforce", "--format", "jsonl", "-q", "--login-path", "/v2/identity/*", logs))
+    assert [r["succeeded"] for r in plain] == [False] and [r["succeeded"] for r in custom] == [True]

@@ -1,37 +1,10 @@
 """Which events are authentication attempts, and whether each failed or succeeded (docs/bruteforce.md)."""
 
-import re
-
 import polars as pl
 
-# 2xx on one of these paths is a successful login; add more with --login-path
-DEFAULT_LOGIN_PATHS = [
-    "*/login",
-    "*/signin",
-    "*/sign_in",
-    "*/sign-in",
-    "*/auth",
-    "*/authenticate",
-    "*/oauth/token",
-    "*/token",
-    "*/session",
-    "*/sessions",
-]
+from forensics_cli.subsets import DEFAULT_LOGIN_PATHS, login_path_expr
+
 _AUTH_EVENT = r"(?i)auth|login|log_in|signin|sign_in|sign-in|credential|password"
-
-
-def glob_regex(pattern: str) -> str:
-    """A shell glob (`*`, `?`) as an anchored regex for Polars (Rust regex syntax). A leading `*` leaves
-    the start unanchored instead of `^.*`: same matches, and a suffix search is several times faster."""
-    unanchored = pattern.startswith("*")
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern.lstrip("*"))
-    return f"(?s){body}$" if unanchored else f"(?s)^{body}$"
-
-
-def login_path_expr(patterns: list[str]) -> pl.Expr:
-    """True where the path matches one of the glob patterns (case-insensitive)."""
-    regex = "(?i)" + "|".join(f"(?:{glob_regex(p)})" for p in patterns)
-    return pl.col("path").str.contains(regex).fill_null(False)
 
 
 def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | None = None) -> pl.LazyFrame:

@@ -7,7 +7,6 @@ from datetime import timedelta
 import click
 
 from forensics_cli.analyses import secrets_report
-from forensics_cli.analyses.auth import DEFAULT_LOGIN_PATHS
 from forensics_cli.analyses.bruteforce import Thresholds, detect
 from forensics_cli.analyses.gap_input import gap_input
 from forensics_cli.analyses.gaps import GapOptions, coverage, find_gaps, parse_retention
@@ -24,6 +23,7 @@ from forensics_cli.secrets.exposure import SecretsConfigError
 from forensics_cli.secrets.sanitize import redact_column
 from forensics_cli.secrets.scan import SECRET_COLUMNS
 from forensics_cli.session import InputError, load_events
+from forensics_cli.subsets import DEFAULT_LOGIN_PATHS
 
 
 def _load(common: CommonArgs):
@@ -224,7 +224,9 @@ def bruteforce(common: CommonArgs, window, threshold, min_users, min_sources, gr
         grace_s=grace,
         by=by,
     )
-    episodes = detect(result.events, thresholds, DEFAULT_LOGIN_PATHS + list(login_paths))
+    # the stored subset holds every possible attempt under the default login paths, not under others
+    source = result.events if login_paths else result.auth_candidates
+    episodes = detect(source, thresholds, DEFAULT_LOGIN_PATHS + list(login_paths))
     _output(common, result, episodes.drop("histogram"), lambda: bruteforce_view(episodes))
     print_summary(result.reports, common.quiet)
     sys.exit(1 if episodes.height else 0)
