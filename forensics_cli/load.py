@@ -170,6 +170,7 @@ def load(
     options = options or LoadOptions()
     candidates = discover(paths)
     cache = EventCache(options.cache_dir, options.settings_key()) if options.use_cache else None
+    # per file: (its events: a directory of parts, a frame held in memory, or None; rejects; report)
     results: list[tuple] = [None] * len(candidates)
     misses: dict[int, str | None] = {}
     for rank, candidate in enumerate(candidates):
