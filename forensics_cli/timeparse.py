@@ -115,9 +115,12 @@ def parse_timestamps(raw: pl.Series, tz: str = "UTC") -> tuple[pl.Series, pl.Ser
     )
     epoch_like = text.str.contains(r"^-?\d+(\.\d+)?$").fill_null(False)
     sample = text.filter(todo & ~epoch_like).head(SAMPLE_VALUES)
-    hits = [sample.to_frame("t").select(try_(pl.col("t")).is_not_null().sum()).item() for try_ in attempts]
+    hits = {  # per text format (attempt 0, epoch numbers, has its own rows): how much of the sample it reads
+        index: sample.to_frame("t").select(attempts[index](pl.col("t")).is_not_null().sum()).item()
+        for index in range(1, len(attempts))
+    }
     # the format most of the sample is written in first: a file in one format then costs one pass
-    order = [0] + sorted(range(1, len(attempts)), key=lambda index: -hits[index])
+    order = [0] + sorted(hits, key=lambda index: -hits[index])
     for index in order:
         attempt = attempts[index]
         rows = (todo & epoch_like) if index == 0 else (todo & ~epoch_like)

@@ -97,11 +97,8 @@ def repeat_candidates(events: pl.LazyFrame, reports: list[FileReport]) -> pl.Dat
     """File, line, time, service and raw-text hash of the lines that could be repeated in another file of
     their rotated set. A repeated line has the same timestamp in both files, so it lies in the time range
     the two files share; lines without a time are candidates too."""
-    by_set: dict[str, list[FileReport]] = {}
-    for report in reports:
-        by_set.setdefault(report.rotation_base, []).append(report)
     conditions = []
-    for files in by_set.values():
+    for files in rotated_sets(reports).values():
         if len(files) < 2:
             continue
         conditions.append(pl.col("file_rank").is_in([r.rank for r in files]) & pl.col("ts").is_null())
@@ -117,6 +114,15 @@ def repeat_candidates(events: pl.LazyFrame, reports: list[FileReport]) -> pl.Dat
     if not conditions:
         return events.select(columns).clear().collect()
     return events.filter(pl.any_horizontal(conditions)).select(columns).collect(engine="streaming")
+
+
+def rotated_sets(reports: list[FileReport]) -> dict[str, list[FileReport]]:
+    """The files that hold log lines, by rotated set (their shared base name), oldest first."""
+    sets: dict[str, list[FileReport]] = {}
+    for report in sorted(reports, key=lambda r: r.rank):
+        if report.status not in ("not_a_log", "empty", "unreadable"):
+            sets.setdefault(report.rotation_base, []).append(report)
+    return sets
 
 
 def first_lines(events: pl.LazyFrame, moments: list[tuple[str, datetime]]) -> dict[tuple, dict]:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from forensics_cli.analyses.gap_input import GapInput, first_lines, gap_input, lines_between
+from forensics_cli.analyses.gap_input import GapInput, first_lines, gap_input, lines_between, rotated_sets
 from forensics_cli.analyses.silences import improbable_silences
 from forensics_cli.discover import rotation_slot
 from forensics_cli.load import FileReport
@@ -89,17 +89,9 @@ def _cross_service(rows: list[dict], events: pl.LazyFrame) -> None:
             row["severity"] = "high"
 
 
-def _by_set(reports: list[FileReport]) -> dict[str, list[FileReport]]:
-    sets: dict[str, list[FileReport]] = {}
-    for report in sorted(reports, key=lambda r: r.rank):
-        if report.status not in ("not_a_log", "empty", "unreadable"):
-            sets.setdefault(report.rotation_base, []).append(report)
-    return sets
-
-
 def _missing_rotations(reports: list[FileReport]) -> list[dict]:
     rows = []
-    for base, files in _by_set(reports).items():
+    for base, files in rotated_sets(reports).items():
         slots = [(rotation_slot(os.path.basename(r.file)), r) for r in files]
         for kind in ("numbered", "daily"):
             present = sorted(
@@ -136,7 +128,7 @@ def _slot_name(base: str, kind: str, value: int) -> str:
 
 def _truncated(reports: list[FileReport]) -> list[dict]:
     rows = []
-    for files in _by_set(reports).values():
+    for files in rotated_sets(reports).values():
         for index, report in enumerate(files):
             if report.status != "truncated":
                 continue
