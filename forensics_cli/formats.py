@@ -1,133 +1,31 @@
-"""Where each canonical field lives in the log formats apiforensics knows without configuration.
+"""User formats: a `--field-map` TOML file (or a file in the user format directory) read as a LogFamily.
 
-Each canonical field has an ordered list of JSON paths (dotted for nested objects); the first
-non-empty one wins. A `--field-map` TOML file puts the user's paths in front of these.
+The simplest file maps canonical fields to paths (`user = "actor.login"`); the full form has the same
+parts as a built-in family (docs/formats.md): `[fields]`, `[[outcomes]]`, `[[auth_when]]`,
+`[durations]`, `service`, `time_zone`, and `[recognise]` for formats in the user directory.
 """
 
+import os
 import tomllib
 from pathlib import Path
 
-# Order matters: more specific paths first, generic names last.
-FIELD_PATHS: dict[str, list[str]] = {
-    "ts": [
-        "stageTimestamp",  # Kubernetes audit: when the stage completed
-        "@timestamp",  # ECS
-        "time_iso8601",  # nginx escape=json
-        "timestamp",  # structlog
-        "time",  # Python logging seed format, bunyan, pino
-        "ts",  # zap / Caddy
-        "time_local",  # nginx (Apache format)
-        "datetime",
-        "date",
-        "asctime",
-        "timeUnixNano",
-    ],
-    "request_id": [
-        "message.request_id",
-        "message.requestId",
-        "request_id",
-        "requestId",
-        "request-id",
-        "x_request_id",
-        "http_x_request_id",
-        "correlation_id",
-        "correlationId",
-        "req_id",
-        "auditID",
-        "trace.id",
-        "trace_id",
-        "traceId",
-        "http_traceparent",
-        "traceparent",
-    ],
-    "event": [
-        "message.event_type",
-        "message.event",
-        "event_type",
-        "event.action",
-        "event",
-        "msg",
-        "message",
-    ],
-    "method": [
-        "message.method",
-        "method",
-        "request_method",
-        "http.request.method",
-        "req.method",
-        "request.method",
-    ],
-    "path": [
-        "message.path",
-        "path",
-        "url.path",
-        "request_uri",
-        "requestURI",
-        "uri",
-        "url.original",
-        "req.url",
-        "request.uri",
-        "url",
-    ],
-    "query": ["message.query", "query", "query_string", "args", "url.query"],
-    "status": [
-        "message.status",
-        "message.status_code",
-        "status",
-        "status_code",
-        "http.response.status_code",
-        "responseStatus.code",
-        "res.statusCode",
-        "response.status",
-    ],
-    "ip": [
-        "message.ip",
-        "ip",
-        "client_ip",
-        "remote_addr",
-        "src_ip",
-        "source.ip",
-        "client.ip",
-        "sourceIPs",
-        "remoteAddress",
-        "request.client_ip",
-        "request.remote_ip",
-    ],
-    "user": [
-        "message.user_id",
-        "message.username",
-        "message.user",
-        "user.name",
-        "user.username",
-        "user",
-        "user_id",
-        "username",
-        "usr.name",
-    ],
-    "user_agent": [
-        "message.user_agent",
-        "user_agent.original",
-        "user_agent",
-        "http_user_agent",
-        "userAgent",
-        "request.headers.User-Agent",
-    ],
-    "outcome": ["event.outcome", "message.success", "success", "outcome"],
-    "reason": [
-        "message.reason",
-        "reason",
-        "error.message",
-        "error",
-        "responseStatus.reason",
-        "message.detail",
-        "detail",
-    ],
-    "action": ["message.action", "action", "event.action", "verb"],
-    "target": ["message.target", "target", "objectRef.name", "objectRef.resource"],
-    "level": ["level", "log.level", "levelname", "severity", "severityText"],
-    "duration_ms": ["message.duration_ms", "duration_ms", "request_time_ms"],
-    "duration_s": ["request_time", "duration"],
-    "service": [],  # empty by default: the service comes from the directory or file name
+from forensics_cli.families.generic import generic_outcome
+from forensics_cli.families.spec import UNITS_TO_MS, AuthWhen, LogFamily, Outcome, OutcomeMap, Recogniser
+from forensics_cli.normalize import TEXT_FIELDS
+
+# the simple form's fields: the canonical text fields, plus three that the full form spells out
+KNOWN_FIELDS = (*TEXT_FIELDS, "outcome", "duration_ms", "duration_s", "service")
+_TOP_LEVEL = {
+    "name",
+    "title",
+    "fields",
+    "outcomes",
+    "auth_when",
+    "durations",
+    "service",
+    "time_zone",
+    "recognise",
+    "event_names",
 }
 
 
@@ -135,23 +33,103 @@ class FieldMapError(ValueError):
     """The --field-map file cannot be used."""
 
 
-def load_field_map(path: str | Path | None) -> dict[str, list[str]]:
-    """FIELD_PATHS with the user's TOML mapping in front: `user = "actor.login"` or a list of paths."""
-    paths = {field: list(aliases) for field, aliases in FIELD_PATHS.items()}
+def _paths(where: str, field: str, value) -> tuple[str, ...]:
+    paths = [value] if isinstance(value, str) else value
+    if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p for p in paths):
+        raise FieldMapError(f"{where}: {field} must be a path or a list of paths")
+    return tuple(paths)
+
+
+def parse_user_format(mapping: dict, where: str) -> LogFamily:
+    """A LogFamily from a decoded TOML document (see the module docstring); FieldMapError when unusable."""
+    full_form = bool(set(mapping) & (_TOP_LEVEL - {"service"})) or "fields" in mapping
+    simple = dict(mapping.get("fields", {})) if full_form else dict(mapping)
+    fields, outcomes, durations, service = {}, [], [], ()
+    for field, value in simple.items():
+        if field not in KNOWN_FIELDS:
+            raise FieldMapError(
+                f"{where}: unknown field {field!r} (known: {', '.join(sorted(KNOWN_FIELDS))})"
+            )
+        paths = _paths(where, field, value)
+        if field == "outcome":
+            outcomes += [generic_outcome(p) for p in paths]
+        elif field in ("duration_ms", "duration_s"):
+            durations += [(p, field[-2:].lstrip("_")) for p in paths]
+        elif field == "service":
+            service = paths
+        else:
+            fields[field] = paths
+    if full_form:
+        if "service" in mapping:
+            service = _paths(where, "service", mapping["service"])
+        try:
+            outcomes += [
+                OutcomeMap(
+                    path=rule["path"],
+                    success=tuple(rule.get("success", ())),
+                    failure=tuple(rule.get("failure", ())),
+                    others=Outcome(rule["others"]) if rule.get("others") else None,
+                )
+                for rule in mapping.get("outcomes", [])
+            ]
+            auth_when = tuple(
+                AuthWhen(rule["path"], rule.get("regex", ".")) for rule in mapping.get("auth_when", [])
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FieldMapError(f"{where}: bad outcomes or auth_when entry ({exc})") from exc
+        for path, unit in mapping.get("durations", {}).items():
+            if unit not in UNITS_TO_MS:
+                raise FieldMapError(
+                    f"{where}: duration unit of {path} must be one of {', '.join(UNITS_TO_MS)}"
+                )
+            durations.append((path, unit))
+        recognise = mapping.get("recognise", {})
+        recogniser = Recogniser(
+            keys=tuple(recognise.get("keys", ())), values=tuple(recognise.get("values", {}).items())
+        )
+    else:
+        auth_when, recogniser = (), Recogniser()
+    if not (fields or outcomes or durations or service):
+        raise FieldMapError(f"{where}: maps no field")
+    return LogFamily(
+        name=str(mapping.get("name", "field-map")) if full_form else "field-map",
+        title=str(mapping.get("title", where)) if full_form else where,
+        recogniser=recogniser,
+        fields=fields,
+        outcomes=tuple(outcomes),
+        auth_when=auth_when,
+        event_names=dict(mapping.get("event_names", {})) if full_form else {},
+        durations=tuple(durations),
+        service=service,
+        time_zone=mapping.get("time_zone") if full_form else None,
+        source=where,
+    )
+
+
+def load_field_map(path: str | Path | None) -> LogFamily | None:
+    """The user format in a --field-map TOML file, None without one."""
     if path is None:
-        return paths
+        return None
     try:
         with open(path, "rb") as handle:
             mapping = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise FieldMapError(f"cannot read field map {path}: {exc}") from exc
-    mapping = mapping.get("fields", mapping)
-    for field, value in mapping.items():
-        if field not in paths:
-            known = ", ".join(sorted(paths))
-            raise FieldMapError(f"field map {path}: unknown field {field!r} (known: {known})")
-        user_paths = [value] if isinstance(value, str) else value
-        if not isinstance(user_paths, list) or not all(isinstance(p, str) and p for p in user_paths):
-            raise FieldMapError(f"field map {path}: {field} must be a path or a list of paths")
-        paths[field] = user_paths + [p for p in paths[field] if p not in user_paths]
-    return paths
+    return parse_user_format(mapping, f"field map {path}")
+
+
+def user_format_dir() -> Path:
+    """Where user formats live: $XDG_CONFIG_HOME/apiforensics/formats (~/.config/... by default)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "apiforensics" / "formats"
+
+
+def load_user_formats(directory: Path | None = None) -> list[LogFamily]:
+    """Every `*.toml` in the user format directory that has a recogniser (others cannot be told apart)."""
+    directory = directory or user_format_dir()
+    formats = []
+    for path in sorted(directory.glob("*.toml")) if directory.is_dir() else []:
+        family = load_field_map(path)
+        if family.recogniser.keys or family.recogniser.values:
+            formats.append(family)
+    return formats

@@ -5,11 +5,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
 import polars as pl
 
 from forensics_cli.discover import Candidate
-from forensics_cli.normalize import normalize
-from forensics_cli.parse import MAX_JSON_LINE_BYTES, build_tree, decode_objects
+from forensics_cli.families import FAMILIES, GENERIC, matches, recognise_all
+from forensics_cli.families.spec import LogFamily
+from forensics_cli.normalize import TEXT_FIELDS, normalize
+from forensics_cli.parse import MAX_JSON_LINE_BYTES, SAMPLE_LINES, build_tree, decode_objects
 from forensics_cli.reader import LineChunk, ReadState, read_line_chunks
 from forensics_cli.schema import REJECT_SCHEMA
 
@@ -36,6 +39,9 @@ class FileReport:
     rotation_base: str = ""  # the name the rotated set shares (directory + base name)
     rotation_order: tuple = ()  # sorts the set oldest first (see discover.rotation_key)
     cached: bool = False  # read from the event cache, not from the file
+    family: str = ""  # the log family recognised (families/), "" when no line was read
+    timed: int = 0  # events that got a usable time
+    coverage: dict[str, int] = field(default_factory=dict)  # canonical field -> events that have it
 
 
 def _classify(frame: pl.DataFrame) -> pl.DataFrame:
@@ -78,7 +84,63 @@ def _candidate_payload(chunk: LineChunk, classified: pl.DataFrame) -> bytes:
     return b"".join(pieces)
 
 
-def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, options):
+def sample_records(lines: pl.Series, limit: int = SAMPLE_LINES) -> list[dict]:
+    """The first `limit` lines that decode to JSON objects (for recognisers: a sample, never every line)."""
+    records = []
+    for text in lines.filter(lines.str.starts_with("{")).head(limit).to_list():
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            records.append(value)
+    return records
+
+
+MAX_FAMILIES_PER_FILE = 4  # a file mixing more families than this reads the rarer ones as the most common
+
+
+def families_for(records: list[dict], options) -> list[LogFamily]:
+    """The families a file's sampled records belong to, most records first, each with the user's
+    --field-map in front of it. Usually one: a file mixing families is read record by record."""
+    forced = options.families.get(options.family) if options.family else None
+    if forced is not None:
+        found = [forced]
+    else:
+        ranked = recognise_all(records, list(options.families.values()) if options.families else FAMILIES)
+        found = [family for family, _ in ranked[:MAX_FAMILIES_PER_FILE]]
+    return [options.user_format.over(f) for f in found] if options.user_format else found
+
+
+def _normalize_mixed(decoded, families: list[LogFamily], base: pl.DataFrame, tz: str) -> pl.DataFrame:
+    """Each record read as the first of `families` (in registry order) whose recogniser it satisfies, else
+    as the generic family where the sample had one, else as the most common: per-record recognition,
+    paid only by files whose sample held more than one family."""
+
+    def rank(family: LogFamily) -> int:
+        return _REGISTRY_RANK.get(family.name.split("+")[0], len(_REGISTRY_RANK))
+
+    specific = sorted((f for f in families if rank(f) != _REGISTRY_RANK[GENERIC.name]), key=rank)
+    fallback = next((f for f in families if f not in specific), families[0])
+    choice = []
+    for text in base["raw"].to_list():
+        record = orjson.loads(text)
+        chosen = next((f for f in specific if matches(f, record)), fallback)
+        choice.append(families.index(chosen))
+    choice_series = pl.Series(choice)
+    parts = []
+    for index, family in enumerate(families):
+        mask = choice_series == index
+        if mask.any():
+            subset = {path: values.filter(mask) for path, values in decoded.items()}
+            parts.append(normalize(subset, family, base.filter(mask), tz))
+    return pl.concat(parts).sort("line")
+
+
+_REGISTRY_RANK = {family.name: rank for rank, family in enumerate(FAMILIES)}
+
+
+def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, families: list[LogFamily], options):
     classified = _classify(chunk.frame)
     good = classified.filter(pl.col("reject").is_null())
     decoded, invalid = decode_objects(good["raw"], tree, _candidate_payload(chunk, classified))
@@ -101,7 +163,10 @@ def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, option
         pl.lit(rank, dtype=pl.Int32).alias("file_rank"),
         "raw",
     )
-    events = normalize(decoded, options.field_paths, base, options.tz)
+    if len(families) == 1:
+        events = normalize(decoded, families[0], base, options.tz)
+    else:
+        events = _normalize_mixed(decoded, families, base, options.tz)
     rejects = rejects.select(pl.lit(candidate.path).alias("file"), "line", "reason", "detail", "raw")
     return events, rejects
 
@@ -111,12 +176,16 @@ def parse_file(
 ) -> pl.DataFrame:
     """Read, parse and normalize one log file. Each chunk's events go to `write_events` as soon as they
     are parsed, so memory is bounded by a chunk; returns the rejected lines and fills in `report`."""
-    tree = build_tree([p for paths in options.field_paths.values() for p in paths])
     state = ReadState()
     reject_parts = []
+    families = tree = None
     try:
         for chunk in read_line_chunks(candidate.path, report.compression, state):
-            events, rejects = _parse_chunk(chunk, candidate, rank, tree, options)
+            if families is None:  # recognised once per file, on a sample of its first chunk
+                families = families_for(sample_records(chunk.frame["raw"]), options)
+                report.family = ", ".join(f.name for f in families)
+                tree = build_tree(list(dict.fromkeys(p for f in families for p in f.paths())))
+            events, rejects = _parse_chunk(chunk, candidate, rank, tree, families, options)
             _count_events(report, events)
             write_events(events)
             reject_parts.append(rejects)
@@ -140,9 +209,17 @@ def parse_file(
     return rejects
 
 
+# canonical fields whose coverage ingest reports: every field a log line can fill in
+COVERAGE_FIELDS = tuple(name for name in TEXT_FIELDS) + ("port", "outcome", "auth", "duration_ms")
+
+
 def _count_events(report: FileReport, events: pl.DataFrame):
     """Add one chunk's events to the report's count and time range."""
     report.parsed += events.height
+    counts = events.select(pl.col(name).count() for name in COVERAGE_FIELDS).row(0, named=True)
+    for name, count in counts.items():
+        report.coverage[name] = report.coverage.get(name, 0) + count
+    report.timed = report.coverage["ts"]
     first, last = events["ts"].min(), events["ts"].max()
     if first is not None:
         report.first_ts = first if report.first_ts is None else min(report.first_ts, first)
@@ -165,3 +242,9 @@ def _fill_report(report: FileReport, state: ReadState, rejects: pl.DataFrame):
         report.status, report.reason = "empty", "no lines"
     elif report.parsed == 0:
         report.status, report.reason = "not_a_log", "no line is a JSON object"
+    elif not any(report.coverage.get(name) for name in COVERAGE_FIELDS if name not in ("level", "auth")):
+        report.status = "unmapped"
+        report.reason = f"no canonical field in {report.parsed} events (`formats detect` proposes a map)"
+    elif report.timed == 0:
+        report.status = "no_timestamps"
+        report.reason = f"none of {report.parsed} events has a time this parser can read ({report.family})"

@@ -18,12 +18,13 @@ import polars as pl
 from forensics_cli.cache import EventCache, restore_report_fields, with_file
 from forensics_cli.discover import Candidate, discover, sniff
 from forensics_cli.event_store import AUTH_GLOB, PartWriter, StoreWriteError, new_scratch_dir, scan_parts
-from forensics_cli.formats import FIELD_PATHS
+from forensics_cli.families import BY_NAME
+from forensics_cli.families.spec import LogFamily
 from forensics_cli.ingest_file import FileReport, parse_file
 from forensics_cli.schema import EVENT_SCHEMA, REJECT_SCHEMA, empty_events
 from forensics_cli.subsets import DEFAULT_LOGIN_PATHS, auth_candidates
 
-PARSER_VERSION = "3"  # bump when normalization changes: it keys the event cache
+PARSER_VERSION = "4"  # bump when normalization changes: it keys the event cache
 PROCESS_POOL_BYTES = 64 << 20  # below this much to read, worker processes cost more than they save
 
 __all__ = ["FileReport", "LoadOptions", "LoadResult", "load"]
@@ -39,7 +40,9 @@ class LoadResult:
 
 @dataclass
 class LoadOptions:
-    field_paths: dict[str, list[str]] = field(default_factory=lambda: FIELD_PATHS)
+    user_format: LogFamily | None = None  # --field-map: its paths in front of the recognised family's
+    family: str | None = None  # read every file as this family (name), instead of recognising each
+    families: dict[str, LogFamily] = field(default_factory=lambda: dict(BY_NAME))  # registry + user formats
     tz: str = "UTC"
     service: str | None = None  # force one service name for every file
     cache_dir: str | None = None
@@ -49,7 +52,8 @@ class LoadOptions:
 
     def settings_key(self) -> str:
         """What, besides a file's bytes, decides its normalized events (keys the cache)."""
-        text = json.dumps([PARSER_VERSION, self.field_paths, self.tz, DEFAULT_LOGIN_PATHS], sort_keys=True)
+        formats = [repr(self.user_format), self.family, [repr(f) for f in self.families.values()]]
+        text = json.dumps([PARSER_VERSION, formats, self.tz, DEFAULT_LOGIN_PATHS], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -53,6 +53,11 @@ def _seen_keys(sample: list[str]) -> set[str]:
         elif isinstance(value, list):
             for item in value:
                 visit(item)
+        elif isinstance(value, str) and value.startswith("{"):  # JSON held in a string (AuditData, log)
+            try:
+                visit(orjson.loads(value))
+            except orjson.JSONDecodeError:
+                pass
 
     for text in sample:
         try:
@@ -65,7 +70,7 @@ def _seen_keys(sample: list[str]) -> set[str]:
 def _prune(node: PathTree, seen: set[str], removed: set[str]) -> PathTree:
     kept = {}
     for key, child in node.children.items():
-        if key in seen:
+        if key in seen or key.isdigit():  # a digit is a list index (`events.0.name`), never an object key
             kept[key] = _prune(child, seen, removed)
         else:
             removed.add(key)
@@ -79,7 +84,9 @@ def prune_to_present(tree: PathTree, lines: pl.Series, sample: list[str]) -> Pat
     pruned = _prune(tree, _seen_keys(sample), removed)
     if not pruned.children:
         return tree  # an empty schema would let Polars skip parsing, and so accept invalid lines
-    if removed and lines.str.contains_any([f'"{key}"' for key in removed]).any():
+    # `\"key\"` too: a key of JSON held in a string value is written with escaped quotes
+    patterns = [f'"{key}"' for key in removed] + [f'\\"{key}\\"' for key in removed]
+    if removed and lines.str.contains_any(patterns).any():
         return tree  # a key beyond the sample (or a look-alike in a value): keep the whole schema
     return pruned
 
@@ -156,14 +163,29 @@ def _flatten(frame: pl.DataFrame, tree: PathTree, prefix: str = "") -> dict[str,
         if node.leaf:
             _put(out, name, column)
         if node.children:
-            is_object = column.str.starts_with("{").fill_null(False)
-            if is_object.any():
-                objects = column.filter(is_object)
-                decoded = _read_aligned(objects, _schema(node, None))
-                for path, values in _flatten(decoded, node, name + ".").items():
-                    full = pl.Series(path, [None] * column.len(), dtype=pl.String)
-                    _put(out, path, full.scatter(is_object.arg_true(), values))
+            _flatten_text(out, column, node, name)
     return out
+
+
+def _flatten_text(out: dict[str, pl.Series], column: pl.Series, node: PathTree, name: str):
+    """Wanted paths below a String column: objects held as text are decoded one more level, and the
+    first item of an array (path segment `0`: Okta `target.0`, Workspace `events.0`) is taken."""
+    is_object = column.str.starts_with("{").fill_null(False)
+    if is_object.any():
+        objects = column.filter(is_object)
+        decoded = _read_aligned(objects, _schema(node, None))
+        for path, values in _flatten(decoded, node, name + ".").items():
+            full = pl.Series(path, [None] * column.len(), dtype=pl.String)
+            _put(out, path, full.scatter(is_object.arg_true(), values))
+    first_item = node.children.get("0")
+    is_array = column.str.starts_with("[").fill_null(False)
+    if first_item is not None and is_array.any():
+        wrapped = ('{"v":' + column.filter(is_array) + "}").rename("v")
+        items = _read_aligned(wrapped, {"v": pl.List(pl.String)})["v"].list.first()
+        empty = pl.Series("0", [None] * column.len(), dtype=pl.String)
+        found = pl.DataFrame({"0": empty.scatter(is_array.arg_true(), items)})
+        for path, values in _flatten(found, PathTree(children={"0": first_item}), name + ".").items():
+            _put(out, path, values)
 
 
 def _put(out: dict[str, pl.Series], path: str, values: pl.Series):

@@ -18,10 +18,13 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "path": pl.String,  # URL path without the query string
     "query": pl.String,
     "status": pl.Int32,  # HTTP status code
-    "ip": pl.String,  # client address
+    "ip": pl.String,  # client address, without a port
+    "port": pl.Int32,  # client port, where the address was written ip:port
+    "forwarded_for": pl.String,  # X-Forwarded-For / True-Client-IP as logged, kept apart from ip
     "user": pl.String,
     "user_agent": pl.String,
-    "outcome": pl.String,  # "success", "failure" or null
+    "outcome": pl.String,  # "success", "failure" or null, as the log family's value maps declare
+    "auth": pl.Boolean,  # the family declares the line an authentication attempt (null: it declares none)
     "reason": pl.String,  # failure reason or detail text where the log gives one
     "action": pl.String,  # audit action (role_change, create, delete ...)
     "target": pl.String,  # what the action was done to (users/bob, namespaces/foo)

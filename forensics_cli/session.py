@@ -5,7 +5,8 @@ from datetime import datetime
 
 import polars as pl
 
-from forensics_cli.formats import load_field_map
+from forensics_cli.families import BY_NAME
+from forensics_cli.formats import load_field_map, load_user_formats
 from forensics_cli.load import FileReport, LoadOptions, LoadResult, load
 from forensics_cli.timeparse import parse_user_time
 
@@ -46,13 +47,19 @@ def load_events(
 ) -> LoadResult:
     """Load, then keep [since, until). Raises InputError for what the user must fix."""
     try:
-        field_paths = load_field_map(field_map)
+        user_format = load_field_map(field_map)
+        families = {f.name: f for f in load_user_formats()} | dict(BY_NAME)
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     _check_zone(tz)
     low, high = time_bounds(since, until, tz)
     options = LoadOptions(
-        field_paths=field_paths, tz=tz, service=service, cache_dir=cache_dir, use_cache=use_cache
+        user_format=user_format,
+        families=families,
+        tz=tz,
+        service=service,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
     )
     try:
         result = load(paths, options, on_file)

@@ -215,7 +215,7 @@ def test_field_map_maps_an_unknown_format(tmp_path):
             }
         ],
     )
-    result = load([str(path)], LoadOptions(field_paths=load_field_map(mapping), use_cache=False))
+    result = load([str(path)], LoadOptions(user_format=load_field_map(mapping), use_cache=False))
     row = result.events.collect().row(0, named=True)
     assert (row["user"], row["request_id"], row["service"]) == ("kim", "R-7", "billing")
     assert row["ts"] == datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -250,10 +250,11 @@ def test_every_realworld_sample_parses_with_a_timestamp():
     assert all(r.rejected == 0 for r in logs)
     events = result.events.collect()
     with_time = events.filter(pl.col("ts").is_not_null())["file"].unique().to_list()
-    # OTel collector exports nest their records in arrays: parsed, but no event time (documented)
-    assert {f.split("/")[-1] for f in with_time} == {r.file.split("/")[-1] for r in logs} - {
-        "lnav__logfile_otel_collector.jsonl"
-    }
+    # every sample gets its time, the OTel export too (its first record's timeUnixNano)
+    assert {f.split("/")[-1] for f in with_time} == {r.file.split("/")[-1] for r in logs}
+    otel = events.filter(pl.col("file").str.contains("otel")).row(0, named=True)
+    assert otel["ts"] == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    assert otel["request_id"] == "5b8aa5a2d2c872e8321cf37308d69df2"
     caddy = events.filter(pl.col("file").str.contains("caddy")).row(0, named=True)
     assert (caddy["method"], caddy["status"], caddy["ip"]) == ("GET", 200, "10.10.10.117")
     bunyan = events.filter(pl.col("file").str.contains("withreq") & pl.col("status").is_not_null()).row(

@@ -17,7 +17,10 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
     on_login_path = login_path_expr(login_paths or DEFAULT_LOGIN_PATHS)
     status_401 = (pl.col("status") == 401).fill_null(False)
     status_2xx = pl.col("status").is_between(200, 299).fill_null(False)
-    auth_event = pl.col("event").str.contains(_AUTH_EVENT).fill_null(False) | on_login_path
+    # the log family's declaration decides where it makes one; elsewhere the event name or the path
+    auth_event = pl.col("auth").fill_null(
+        pl.col("event").str.contains(_AUTH_EVENT).fill_null(False) | on_login_path
+    )
     timed = events.lazy().filter(pl.col("ts").is_not_null())
     # Two disjoint parts: lines with an outcome (explicit auth events), where the event name decides, and
     # the rest, where only a 401, or a 2xx on a login path, is an attempt (0.3 s instead of 0.7 s for the
@@ -47,9 +50,15 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
     # collected once, here: left lazy, each of the two uses below would scan the logs again
     attempts = pl.concat([explicit.select(selected), implicit.select(selected)]).collect().lazy()
     with_id = attempts.filter(pl.col("request_id").is_not_null())
+    # One request logged by several services (the gateway's 401, the app's auth event) is one attempt;
+    # a request ID sent again on every try (a fixed X-Request-Id header) is not: the k-th line of an ID
+    # in one file, of one kind, pairs only with the k-th line of that ID elsewhere.
+    occurrence = pl.int_range(pl.len()).over(["request_id", "file", "_explicit"])
     merged = (
-        with_id.sort(["_explicit", "ts", "file_rank", "line"], descending=[True, False, False, False])
-        .group_by("request_id", maintain_order=True)
+        with_id.sort(["ts", "file_rank", "line"])
+        .with_columns(occurrence.alias("_occurrence"))
+        .sort(["_explicit", "ts", "file_rank", "line"], descending=[True, False, False, False])
+        .group_by("request_id", "_occurrence", maintain_order=True)
         .agg(
             pl.col("ts").first(),
             pl.col("ip").drop_nulls().first(),

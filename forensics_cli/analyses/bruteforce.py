@@ -192,9 +192,18 @@ def detect_in_attempts(attempts: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
         )
         parts.append(_episodes(attempts, intervals, "ip", kind))
     if t.by in (None, "user"):
-        hot = (pl.col("n_failures") >= t.threshold) & (pl.col("n_ips") >= t.min_sources)
+        # Failures against one account are an attack whatever the number of sources: none (Teleport
+        # logs no address), several, or many (distributed). One source is the source pivot's episode.
+        hot = pl.col("n_failures") >= t.threshold
         intervals = _hot_intervals(failures, "user", t.window_s, hot)
-        parts.append(_episodes(attempts, intervals, "user", "distributed_brute_force"))
+        sources = pl.col("_ip_set").list.len()
+        kind = (
+            pl.when(sources >= t.min_sources)
+            .then(pl.lit("distributed_brute_force"))
+            .otherwise(pl.lit("brute_force"))
+        )
+        account_episodes = _episodes(attempts, intervals, "user", kind).filter(sources != 1)
+        parts.append(account_episodes)
     if t.by is None and failures.height:
         span = (failures["ts"].max() - failures["ts"].min()).total_seconds()
         expected = failures.height * t.window_s / max(span, t.window_s)

@@ -1,0 +1,95 @@
+"""Every log family's own examples, read through the whole pipeline (file -> recognise -> normalize), and
+for the families that log authentication, a burst of failures and a success found as brute force."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from forensics_cli.cli import cli
+from forensics_cli.families import FAMILIES, GENERIC, lookup, recognise
+from forensics_cli.load import LoadOptions, load
+
+EXAMPLES = [(family, index) for family in FAMILIES for index in range(len(family.examples))]
+AUTH_FAMILIES = [family for family in FAMILIES if family.auth_when]
+
+
+def _printed(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def _read(tmp_path, lines: list[str], name: str = "svc/x.log"):
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return load([str(tmp_path)], LoadOptions(use_cache=False))
+
+
+def test_every_family_has_an_example_and_a_source():
+    for family in FAMILIES:
+        assert family.source, family.name
+        if family is not GENERIC and family.fields is not FAMILIES[-1].fields:
+            assert family.examples, f"{family.name} has no example"
+
+
+@pytest.mark.parametrize("family,index", EXAMPLES, ids=lambda v: getattr(v, "name", str(v)))
+def test_family_example_reads_as_declared(tmp_path, family, index):
+    example = family.examples[index]
+    assert recognise([orjson.loads(example.record)])[0] is family
+    result = _read(tmp_path, [example.record])
+    assert [r.family for r in result.reports] == [family.name]
+    row = result.events.collect().row(0, named=True)
+    for column, expected in example.expect.items():
+        assert _printed(row[column]) == expected, f"{family.name}: {column}"
+
+
+def _with_time(family, record: str, moment: datetime) -> str:
+    """The record with its time replaced by `moment`, written the way the record wrote it."""
+    decoded = orjson.loads(record)
+    for path in family.fields["ts"]:
+        value = lookup(decoded, path)
+        if isinstance(value, (str, int)) and str(value):
+            break
+    else:
+        raise AssertionError(f"{family.name}: example has no time")
+    old = str(value)
+    if old.isdigit():
+        new = str(int(moment.timestamp() * (10 ** (len(old) - 10))))
+    elif "/" in old:
+        new = moment.strftime("%d/%b/%Y:%H:%M:%S +0000")
+    else:
+        new = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert old in record
+    return record.replace(old, new)
+
+
+def _login(family, outcome: str):
+    found = [
+        e for e in family.examples if e.expect.get("auth") == "true" and e.expect.get("outcome") == outcome
+    ]
+    return found[0].record if found else None
+
+
+@pytest.mark.parametrize("family", AUTH_FAMILIES, ids=lambda f: f.name)
+def test_auth_family_burst_then_success_is_brute_force(tmp_path, family):
+    failure, success = _login(family, "failure"), _login(family, "success")
+    assert failure and success, f"{family.name} needs a failed and a successful login example"
+    start = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    lines = [_with_time(family, failure, start + timedelta(seconds=3 * i)) for i in range(30)]
+    lines.append(_with_time(family, success, start + timedelta(seconds=95)))
+    path = tmp_path / "logs" / "auth.log"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(cli, ["bruteforce", "-q", "--no-cache", "--format", "json", str(path)])
+    assert result.exit_code == 1, result.output
+    episodes = json.loads(result.output)
+    kinds = {(e["kind"], e["succeeded"]) for e in episodes}
+    assert ("brute_force", True) in kinds or ("brute_force", "true") in kinds, episodes
