@@ -10,7 +10,7 @@ from pathlib import Path
 from forensics_cli.decompress import UnsupportedCompression, compression_of, read_head
 
 SNIFF_BYTES = 64 * 1024
-SNIFF_LINES = 20
+_JSON_OPENING = re.compile(rb"(?:^|\n)[ \t\r]*\{")
 
 _COMPRESSED_SUFFIX = re.compile(r"\.(gz|bz2|xz|zst)$")
 _NUMBERED = re.compile(r"^(?P<base>.+)\.(?P<n>\d{1,4})$")  # api-audit.log.3
@@ -81,9 +81,10 @@ def sniff(path: str) -> tuple[str, str | None, str]:
         return compression, "not_a_log", "UTF-16 text (convert with iconv -f UTF-16 -t UTF-8)"
     if head.count(b"\x00") > len(head) // 10:
         return compression, "not_a_log", "binary content (NUL bytes)"
-    lines = [ln.strip() for ln in head.split(b"\n")[:SNIFF_LINES] if ln.strip()]
-    if not any(ln.startswith(b"{") for ln in lines):
-        return compression, "not_a_log", "no JSON object in the first lines"
+    # a log when a line of the first 64 KB opens a JSON object (a log may open with a long traceback),
+    # or the file opens a JSON array (an export of records)
+    if not _JSON_OPENING.search(head) and not head.lstrip().startswith(b"["):
+        return compression, "not_a_log", "no JSON object in the first 64 KB"
     return compression, None, ""
 
 

@@ -1,7 +1,7 @@
 """Read, parse and normalize one log file: its events, its rejected lines, and its health report."""
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -9,6 +9,7 @@ import orjson
 import polars as pl
 
 from forensics_cli.discover import Candidate
+from forensics_cli.documents import MAX_DOCUMENT_BYTES, document_chunk, looks_like_document
 from forensics_cli.families import FAMILIES, GENERIC, matches, recognise_all
 from forensics_cli.families.spec import LogFamily
 from forensics_cli.normalize import TEXT_FIELDS, normalize
@@ -39,6 +40,7 @@ class FileReport:
     rotation_base: str = ""  # the name the rotated set shares (directory + base name)
     rotation_order: tuple = ()  # sorts the set oldest first (see discover.rotation_key)
     cached: bool = False  # read from the event cache, not from the file
+    document: bool = False  # the file held JSON documents (an array, a wrapper, pretty-printed), not lines
     family: str = ""  # the log family recognised (families/), "" when no line was read
     timed: int = 0  # events that got a usable time
     coverage: dict[str, int] = field(default_factory=dict)  # canonical field -> events that have it
@@ -180,7 +182,7 @@ def parse_file(
     reject_parts = []
     families = tree = None
     try:
-        for chunk in read_line_chunks(candidate.path, report.compression, state):
+        for chunk in _documents_or_lines(read_line_chunks(candidate.path, report.compression, state), report):
             if families is None:  # recognised once per file, on a sample of its first chunk
                 families = families_for(sample_records(chunk.frame["raw"]), options)
                 report.family = ", ".join(f.name for f in families)
@@ -211,6 +213,32 @@ def parse_file(
 
 # canonical fields whose coverage ingest reports: every field a log line can fill in
 COVERAGE_FIELDS = tuple(name for name in TEXT_FIELDS) + ("port", "outcome", "auth", "duration_ms")
+
+
+def _documents_or_lines(chunks: Iterator[LineChunk], report: FileReport) -> Iterator[LineChunk]:
+    """The file's chunks, or, where its first lines open a JSON document of records (and it parses
+    whole), one chunk of those records numbered by the line each starts on."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    if not looks_like_document(first.frame["raw"].head(5).to_list()):
+        yield first
+        yield from chunks
+        return
+    held, size = [first], first.frame["nbytes"].sum()
+    for chunk in chunks:
+        held.append(chunk)
+        size += chunk.frame["nbytes"].sum()
+        if size > MAX_DOCUMENT_BYTES:  # too large for an export: read as lines, as it is
+            yield from held
+            yield from chunks
+            return
+    document = document_chunk(b"".join(chunk.payload for chunk in held))
+    if document is None:
+        yield from held
+        return
+    report.document = True
+    yield document
 
 
 def _count_events(report: FileReport, events: pl.DataFrame):
