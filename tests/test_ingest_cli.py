@@ -157,3 +157,18 @@ def test_gzip_bomb_is_streamed_not_expanded_in_memory(tmp_path, run):
     (row,) = rows_of(result)
     assert (row["parsed"], row["rejected"]) == (20_000, 1)
     assert growth_mb < 200
+
+
+def test_ingest_names_a_log_whose_time_key_it_does_not_know(tmp_path):
+    from click.testing import CliRunner
+
+    from forensics_cli.cli import cli
+
+    (tmp_path / "odd.log").write_text('{"when_it_happened": "2026-11-18T10:00:00Z", "user": "bob"}\n')
+    (tmp_path / "unk.log").write_text('{"foo": 1, "bar": "x"}\n')
+    result = CliRunner().invoke(cli, ["ingest", "--no-cache", "--format", "json", str(tmp_path)])
+    assert result.exit_code == 1
+    rows = {row["file"].rsplit("/", 1)[-1]: row for row in __import__("json").loads(result.stdout)}
+    assert rows["odd.log"]["status"] == "no_timestamps" and rows["unk.log"]["status"] == "unmapped"
+    assert "odd.log: no_timestamps" in result.stderr
+    assert "2 events without a time were not analysed" in result.stderr

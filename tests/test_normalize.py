@@ -278,3 +278,30 @@ def test_absurd_timestamps_are_missing_not_fatal(tmp_path):
     )
     assert result.reports[0].parsed == 3
     assert events["ts"].null_count() == 2 and result.reports[0].first_ts is not None
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("Wed, 18 Nov 2026 10:00:00 GMT", datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
+        ("Wed, 18 Nov 2026 11:00:00 +0100", datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
+        ("18/Nov/2026:10:00:00 +0000", datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
+        ("2026-11-18T10:00:00.123456789Z", datetime(2026, 11, 18, 10, 0, 0, 123456, tzinfo=UTC)),
+        ("2026-11-18T10:00:00Z", datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
+        ("1795000000123", datetime(2026, 11, 18, 11, 6, 40, 123000, tzinfo=UTC)),
+    ],
+)
+def test_real_timestamp_spellings(raw, expected):
+    from forensics_cli.timeparse import parse_timestamps
+
+    parsed, _ = parse_timestamps(pl.Series([raw]))
+    assert parsed.to_list() == [expected]
+
+
+def test_every_odd_timestamp_is_parsed_not_only_the_first_ten_thousand():
+    from forensics_cli.timeparse import parse_timestamps
+
+    # "18 November 2026 10:00:01" needs python-dateutil; 12,000 distinct such values
+    values = [f"18 November 2026 {h:02d}:{m:02d}:{s:02d}" for h in range(4) for m in range(60) for s in range(50)]
+    parsed, _ = parse_timestamps(pl.Series(values))
+    assert parsed.null_count() == 0 and len(values) == 12_000

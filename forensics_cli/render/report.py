@@ -52,11 +52,17 @@ def health_summary(reports: list[FileReport]) -> list[str]:
     )
     lines = [totals]
     for r in reports:
-        if r.status in ("truncated", "unreadable"):
+        if r.status in ("truncated", "unreadable", "no_timestamps", "unmapped"):
             lines.append(f"warning: {r.file}: {r.status}: {r.reason}")
         elif r.rejected:
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(r.reject_reasons.items()))
             lines.append(f"warning: {r.file}: {r.rejected} lines rejected ({reasons})")
+    untimed = [r for r in logs if r.parsed > r.timed]
+    if untimed:
+        named = ", ".join(f"{r.file} ({r.parsed - r.timed:,})" for r in untimed[:10])
+        more = f" and {len(untimed) - 10} more files" if len(untimed) > 10 else ""
+        total = sum(r.parsed - r.timed for r in untimed)
+        lines.append(f"warning: {total:,} events without a time were not analysed by time: {named}{more}")
     return [terminal_safe(line) for line in lines]
 
 
@@ -73,7 +79,19 @@ def ingest_table(report: pl.DataFrame) -> Table:
     shown = to_seconds(report, ["first_ts", "last_ts"])
     prefix = common_prefix(shown["file"].to_list())
     shown = shown.with_columns(pl.col("file").str.strip_prefix(prefix))
-    columns = ["file", "service", "lines", "parsed", "rejected", "first_ts", "last_ts", "status", "reason"]
+    columns = [
+        "file",
+        "service",
+        "format",
+        "lines",
+        "parsed",
+        "timed",
+        "rejected",
+        "first_ts",
+        "last_ts",
+        "status",
+        "reason",
+    ]
     table = frame_table(
         shown,
         columns,
@@ -85,8 +103,10 @@ def ingest_table(report: pl.DataFrame) -> Table:
     table.add_row(
         cell("total"),
         cell(f"{report['service'].n_unique()} services"),
+        cell(f"{report['format'].n_unique()} formats"),
         cell(f"{report['lines'].sum():,}"),
         cell(f"{report['parsed'].sum():,}"),
+        cell(f"{report['timed'].sum():,}"),
         cell(f"{report['rejected'].sum():,}"),
         cell(first.strftime("%Y-%m-%d %H:%M:%S") if first else None),
         cell(last.strftime("%Y-%m-%d %H:%M:%S") if last else None),
