@@ -18,6 +18,8 @@ COMMANDS = [
     ["cache"],
     ["cache", "clear"],
     ["cache", "path"],
+    ["formats"],
+    ["formats", "detect"],
 ]
 HEADER = """# CLI reference
 

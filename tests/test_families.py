@@ -93,3 +93,57 @@ def test_auth_family_burst_then_success_is_brute_force(tmp_path, family):
     episodes = json.loads(result.output)
     kinds = {(e["kind"], e["succeeded"]) for e in episodes}
     assert ("brute_force", True) in kinds or ("brute_force", "true") in kinds, episodes
+
+
+def _fixture_events(name):
+    from tests.conftest import REALWORLD
+
+    result = load([str(REALWORLD / name)], LoadOptions(use_cache=False))
+    (report,) = result.reports
+    return report, result.events.collect().sort("line")
+
+
+def test_plaso_cloudtrail_lookup_events_fixture():
+    report, events = _fixture_events("plaso__aws_cloudtrail.jsonl")
+    assert (report.status, report.family, report.timed) == ("ok", "aws_cloudtrail_lookup", 6)
+    first = events.row(0, named=True)
+    assert _printed(first["ts"]) == "2022-02-07T22:23:37.000000+00:00"  # eventTime, not EventTime's +11:00
+    assert (first["event"], first["ip"], first["user"]) == ("DescribeInstances", "1.2.3.4", "fakeusername")
+    assert first["request_id"] == "5e2d469d-002a-40b1-9922-a2e7dca03332"
+    assert first["service"] == "ec2.amazonaws.com"
+
+
+def test_plaso_azure_activity_fixture():
+    report, events = _fixture_events("plaso__azure_activity_log.jsonl")
+    assert (report.status, report.family, report.timed) == ("ok", "azure_activity", 4)
+    first = events.row(0, named=True)
+    assert (first["ip"], first["method"], first["request_id"]) == (
+        "1.2.3.4",
+        "DELETE",
+        "c0c54eb6-3a17-42e2-b6f6-37484ac276c4",
+    )
+    assert first["event"] == "Microsoft.Compute/disks/delete"
+
+
+def test_plaso_gcp_fixture_mixes_audit_and_other_entries():
+    report, events = _fixture_events("plaso__gcp_logging.jsonl")
+    assert report.family.startswith("gcp_audit") and report.timed == 11
+    first = events.row(0, named=True)
+    assert (first["user"], first["ip"], first["event"]) == (
+        "fakeemailxyz@gmail.com",
+        "1.1.1.1",
+        "beta.compute.networks.insert",
+    )
+    assert _printed(first["ts"]) == "2021-10-19T02:57:47.339377+00:00"
+
+
+def test_plaso_microsoft_365_fixture_times_are_utc_whatever_tz():
+    from tests.conftest import REALWORLD
+
+    result = load(
+        [str(REALWORLD / "plaso__microsoft_audit_log.jsonl")], LoadOptions(use_cache=False, tz="Asia/Tokyo")
+    )
+    events = result.events.collect().sort("line")
+    assert result.reports[0].family == "m365_audit"
+    assert _printed(events["ts"][0]) == "2022-05-07T12:55:53.000000+00:00"
+    assert events["event"][0] == "Install-DefaultSharingPolicy" and events["service"][0] == "Exchange"

@@ -302,6 +302,8 @@ def test_every_odd_timestamp_is_parsed_not_only_the_first_ten_thousand():
     from forensics_cli.timeparse import parse_timestamps
 
     # "18 November 2026 10:00:01" needs python-dateutil; 12,000 distinct such values
-    values = [f"18 November 2026 {h:02d}:{m:02d}:{s:02d}" for h in range(4) for m in range(60) for s in range(50)]
+    values = [
+        f"18 November 2026 {h:02d}:{m:02d}:{s:02d}" for h in range(4) for m in range(60) for s in range(50)
+    ]
     parsed, _ = parse_timestamps(pl.Series(values))
     assert parsed.null_count() == 0 and len(values) == 12_000

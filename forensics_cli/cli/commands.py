@@ -76,10 +76,11 @@ def _output(common: CommonArgs, result, frame, table_view) -> None:
 def ingest(common: CommonArgs, events_out, rejects_out):
     """Read the logs and report the health of every file.
 
-    One row per input file in rotation order (oldest first): lines, parsed and rejected
-    lines, first and last timestamp, status (ok, truncated, unreadable, empty, not_a_log)
-    and the sha256 of the stored bytes. Exit 0 when every log file was read whole, 1 otherwise.
-    """
+    One row per input file in rotation order (oldest first): the log format recognised, lines,
+    parsed and rejected lines, events with a time, first and last timestamp, status (ok,
+    truncated, unreadable, empty, not_a_log, no_timestamps, unmapped), the sha256 of the stored
+    bytes, and the coverage of the canonical fields. Exit 0 when every log file was read whole
+    and understood, 1 otherwise."""
     result = _load(common)
     report = ingest_report(result.reports)
     rejects = redact_column(result.rejects)  # a traceback in a log must not leak a key again
@@ -355,5 +356,7 @@ def cache_path(cache_dir):
 
 
 def register(group: click.Group):
-    for command in (ingest, timeline, bruteforce, scan_secrets, gaps, cache):
+    from forensics_cli.cli.formats_command import formats
+
+    for command in (ingest, timeline, bruteforce, scan_secrets, gaps, cache, formats):
         group.add_command(command)
