@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from forensics_cli.decompress import UnsupportedCompression, compression_of, read_head
+from forensics_cli.decompress import DecompressedStream, UnsupportedCompression, compression_of, read_head
 
 SNIFF_BYTES = 64 * 1024
 _JSON_OPENING = re.compile(rb"(?:^|\n)[ \t\r]*\{")
@@ -29,7 +29,7 @@ class Candidate:
     rotation_order: tuple  # sorts oldest first within the set
     service: str
     compression: str
-    skip_status: str | None  # "empty", "not_a_log", "unreadable" or None when it looks like a log
+    skip_status: str | None  # "empty", "not_a_log", "unreadable", "truncated" or None when it looks like a log
     skip_reason: str = ""
 
 
@@ -76,6 +76,12 @@ def sniff(path: str) -> tuple[str, str | None, str]:
     except OSError as exc:
         return "none", "unreadable", exc.strerror or str(exc)
     if not head:
+        if compression != "none":  # bz2 and xz give nothing before a whole block: a cut file looks empty
+            stream = DecompressedStream(path, compression)
+            for _ in stream:
+                pass
+            if stream.problem:
+                return compression, "truncated", f"{stream.problem}; nothing before the cut could be read"
         return compression, "empty", "no bytes" if compression == "none" else "decompresses to nothing"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return compression, "not_a_log", "UTF-16 text (convert with iconv -f UTF-16 -t UTF-8)"

@@ -85,3 +85,16 @@ def test_crlf_and_bad_utf8_together_keep_byte_counts_and_rejects_in_place(tmp_pa
     result = load([str(path)], LoadOptions(use_cache=False))
     assert result.rejects.select("line", "reason").rows() == [(2, "not_json"), (4, "empty_line")]
     assert result.events.collect()["line"].to_list() == [1, 3, 5]
+
+
+def test_bz2_cut_before_its_first_block_ends_is_truncated_not_empty(tmp_path):
+    import bz2
+
+    from forensics_cli.load import LoadOptions, load
+
+    text = "".join('{"time": "2026-11-18T10:00:%02dZ", "n": %d}\n' % (i % 60, i) for i in range(5000))
+    packed = bz2.compress(text.encode())
+    path = tmp_path / "cut.log.bz2"
+    path.write_bytes(packed[: len(packed) // 2])
+    (report,) = load([str(path)], LoadOptions(use_cache=False)).reports
+    assert report.status == "truncated" and "ends early" in report.reason
