@@ -254,3 +254,20 @@ def test_out_of_order_does_not_depend_on_the_order_rows_arrive_in():
     for frame in (ordered, shuffled):
         found = misplaced_lines(frame.lazy(), 300, None)
         assert found.select("line", "ts").rows() == [(51, times[50])]
+
+
+def _active(before: int, after: int) -> pl.DataFrame:
+    """One service active every second for `before` seconds, silent an hour, then `after` seconds."""
+    seconds = list(range(before)) + [before + 3600 + i for i in range(after)]
+    return pl.DataFrame(
+        {"service": ["api"] * len(seconds), "ts": [T0 + timedelta(seconds=s) for s in seconds]}
+    ).with_columns(pl.col("ts").cast(pl.Datetime("us", "UTC")))
+
+
+def test_a_silence_is_judged_only_on_enough_evidence_around_it():
+    from forensics_cli.analyses.silences import improbable_silences
+
+    enough = improbable_silences(_active(15, 15), 60, 15, 3600, min_evidence=30)
+    assert enough.height == 1 and enough["evidence"].to_list() == [30]
+    too_little = improbable_silences(_active(14, 15), 60, 15, 3600, min_evidence=30)
+    assert too_little.is_empty()

@@ -27,6 +27,8 @@ class GapOptions:
     max_skew_s: float = 300.0  # jumps beyond this between neighbouring lines are out of order
     retention_s: float | None = None
     context_s: float = 3600.0  # "surrounding hours" on each side of a silence
+    # a rate learnt from fewer active seconds around a silence is no evidence (4 lines do not make a rate)
+    min_evidence: int = 30
 
 
 def _row(kind, severity, start, end, service, file, line, detail) -> dict:
@@ -45,11 +47,13 @@ def _row(kind, severity, start, end, service, file, line, detail) -> dict:
 
 
 def _silences(data: GapInput, options: GapOptions) -> list[dict]:
-    found = improbable_silences(data.active, options.min_gap_s, options.min_expected, options.context_s)
+    found = improbable_silences(
+        data.active, options.min_gap_s, options.min_expected, options.context_s, options.min_evidence
+    )
     # the evidence of a silence: the first line of the last second the service logged before it
     last_lines = first_lines(data.events, list(zip(found["service"], found["start"], strict=True)))
     rows = []
-    for service, start, end, silence, rate, expected in found.iter_rows():
+    for service, start, end, silence, rate, expected, evidence in found.iter_rows():
         place = last_lines.get((service, start), {})
         rows.append(
             _row(
@@ -61,7 +65,8 @@ def _silences(data: GapInput, options: GapOptions) -> list[dict]:
                 place.get("file"),
                 place.get("line"),
                 f"silent {silence / 60:.1f} min; expected about {expected:.0f} active seconds "
-                f"(rate {rate * 60:.2f}/min), observed 0",
+                f"(rate {rate * 60:.2f}/min, from {evidence} active seconds in the hour on either side "
+                f"and the same hour on other days), observed 0",
             )
         )
     return rows

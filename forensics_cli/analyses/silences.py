@@ -16,9 +16,10 @@ from forensics_cli.schema import TS_DTYPE
 
 
 def improbable_silences(
-    active: pl.DataFrame, min_gap_s: float, min_expected: float, context_s: float
+    active: pl.DataFrame, min_gap_s: float, min_expected: float, context_s: float, min_evidence: int = 30
 ) -> pl.DataFrame:
-    """One row per improbable silence: service, start, end, silence (s), rate (per s), expected.
+    """One row per improbable silence: service, start, end, silence (s), rate (per s), expected, and
+    evidence (the active seconds around the silence the rate rests on; fewer than `min_evidence`: none).
 
     `active` has one row per service and second with lines (gap_input.GapInput.active: `ts` is the time of
     the second's first line), sorted by service and time. Vectorized per service.
@@ -70,6 +71,7 @@ def improbable_silences(
             )
             .with_columns((pl.col("rate") * pl.col("silence")).alias("expected"))
             .filter(pl.col("expected") >= min_expected)
+            .filter(pl.col("around_count") >= min_evidence)
         )
         found.append(
             judged.select(
@@ -79,6 +81,7 @@ def improbable_silences(
                 "silence",
                 "rate",
                 "expected",
+                pl.col("around_count").cast(pl.Int64).alias("evidence"),
             )
         )
     if not found:
@@ -90,6 +93,7 @@ def improbable_silences(
                 "silence": pl.Float64,
                 "rate": pl.Float64,
                 "expected": pl.Float64,
+                "evidence": pl.Int64,
             }
         )
     return pl.concat(found)
