@@ -29,7 +29,7 @@ class Candidate:
     rotation_order: tuple  # sorts oldest first within the set
     service: str
     compression: str
-    skip_status: str | None  # "empty", "not_a_log", "unreadable", "truncated" or None when it looks like a log
+    skip_status: str | None  # "empty", "not_a_log", "unreadable", "truncated"; None: it looks like a log
     skip_reason: str = ""
 
 

@@ -42,3 +42,34 @@ def test_detect_names_the_family_and_proposes_a_map_that_works(tmp_path):
     )
     (row,) = json.loads(again.stdout)
     assert (again.exit_code, row["status"], row["timed"]) == (0, "ok", 1)
+
+
+def test_full_user_format_in_the_user_directory_is_recognised(tmp_path, monkeypatch):
+    formats_dir = tmp_path / "config" / "apiforensics" / "formats"
+    formats_dir.mkdir(parents=True)
+    (formats_dir / "billing.toml").write_text(
+        'name = "billing"\n[recognise]\nkeys = ["when", "op"]\n[fields]\nts = "when"\nuser = "who"\n'
+        'ip = "peer"\n[[outcomes]]\npath = "result"\nsuccess = ["GRANTED"]\nfailure = ["DENIED"]\n'
+        '[[auth_when]]\npath = "op"\nregex = "^login$"\n[durations]\nelapsed = "us"\n'
+    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    line = '{"when": "2026-11-18T10:00:%02dZ", "op": "login", "who": "kim", "peer": "203.0.113.5:4000", '
+    lines = [line % i + '"result": "DENIED", "elapsed": 1500}' for i in range(30)]
+    lines.append(line % 40 + '"result": "GRANTED", "elapsed": 900}')
+    (logs / "billing.log").write_text("\n".join(lines) + "\n")
+    listed = CliRunner().invoke(cli, ["formats", "--format", "json"])
+    assert json.loads(listed.output)[0] == {
+        "name": "billing",
+        "title": str(formats_dir / "billing.toml").join(["field map ", ""]),
+        "recognised_by": "when, op",
+        "authentication": True,
+        "origin": "user",
+    }
+    events = CliRunner().invoke(cli, ["ingest", "--no-cache", "--format", "json", str(logs)])
+    (row,) = json.loads(events.stdout)
+    assert (row["format"], row["timed"], events.exit_code) == ("billing", 31, 0)
+    found = CliRunner().invoke(cli, ["bruteforce", "-q", "--no-cache", "--format", "json", str(logs)])
+    (episode,) = json.loads(found.output)
+    assert (episode["kind"], episode["succeeded"], episode["ips"]) == ("brute_force", True, "203.0.113.5")
