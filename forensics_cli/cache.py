@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from forensics_cli.archives import open_input, split, stat_of
 from forensics_cli.event_store import PART_GLOB
 from forensics_cli.schema import REJECT_SCHEMA
 
@@ -33,7 +34,7 @@ def default_cache_dir() -> Path:
 
 def file_sha256(path: str) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_input(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -59,10 +60,12 @@ class EventCache:
     @staticmethod
     def _stat_key(path: str) -> str | None:
         try:
-            info = os.stat(path)
+            info = stat_of(path)
         except OSError:
             return None
-        return f"{os.path.realpath(path)}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}"
+        archive, member = split(path)
+        place = os.path.realpath(archive) + (f"!{member}" if member else "")
+        return f"{place}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}"
 
     def content_hash(self, path: str) -> str | None:
         """The file's sha256, from the index when size, mtime and inode are unchanged."""

@@ -6,19 +6,22 @@ import lzma
 import zlib
 from collections.abc import Iterator
 
+from forensics_cli.archives import open_input
+
 MAGIC = {
     b"\x1f\x8b": "gzip",
     b"BZh": "bz2",
     b"\xfd7zXZ\x00": "xz",
     b"\x28\xb5\x2f\xfd": "zstd",
 }
+
 READ_SIZE = 1 << 20  # compressed bytes read at a time
 MAX_OUTPUT = 8 << 20  # decompressed bytes produced per step: memory stays bounded for a bomb
 
 
 def compression_of(path: str) -> str:
     """'gzip', 'bz2', 'xz', 'zstd' or 'none', by magic bytes (never by file name)."""
-    with open(path, "rb") as handle:
+    with open_input(path) as handle:
         head = handle.read(6)
     for magic, name in MAGIC.items():
         if head.startswith(magic):
@@ -80,7 +83,7 @@ class DecompressedStream:
 
     def __iter__(self) -> Iterator[bytes]:
         digest = hashlib.sha256()
-        with open(self.path, "rb") as handle:
+        with open_input(self.path) as handle:
             if self.compression == "none":
                 while block := handle.read(READ_SIZE):
                     digest.update(block)

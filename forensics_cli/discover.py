@@ -3,10 +3,13 @@
 import os
 import re
 import stat
+import tarfile
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from forensics_cli.archives import SEPARATOR, is_archive, members
 from forensics_cli.decompress import DecompressedStream, UnsupportedCompression, compression_of, read_head
 
 SNIFF_BYTES = 64 * 1024
@@ -57,11 +60,16 @@ def service_of(path: Path, root: Path) -> str:
         relative = Path(path.name)
     if len(relative.parts) > 1:
         return relative.parts[0]
-    base, _ = rotation_key(path.name)
+    return base_service(path.name)
+
+
+def base_service(name: str) -> str:
+    """The service a lone file stands for: its name without rotation and log suffixes."""
+    base, _ = rotation_key(name)
     for suffix in (".log", ".jsonl", ".ndjson", ".json", ".txt"):
         if base.endswith(suffix):
             base = base[: -len(suffix)]
-    return base or path.name
+    return base or name
 
 
 def sniff(path: str) -> tuple[str, str | None, str]:
@@ -143,10 +151,36 @@ def discover(paths: list[str]) -> list[Candidate]:
             if key in seen_files:
                 continue
             seen_files.add(key)
-            candidates.append(_candidate(path, base))
+            if is_archive(str(path)):
+                candidates.extend(_archive_candidates(path, errors))
+            else:
+                candidates.append(_candidate(path, base))
     for path, reason in errors:
         candidates.append(Candidate(path, path, (1, 0, ""), Path(path).name, "none", "unreadable", reason))
     return sorted(candidates, key=lambda c: (c.service, c.rotation_base, c.rotation_order, c.path))
+
+
+def _archive_candidates(archive: Path, errors: list[tuple[str, str]]) -> list[Candidate]:
+    """One candidate per regular member, named ARCHIVE!MEMBER; services and rotation sets come from the
+    member names (a top directory every member shares, as `tar czf x.tgz logs/` writes, is skipped)."""
+    try:
+        found = members(str(archive))
+    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile) as exc:
+        errors.append((str(archive), f"archive cannot be read: {exc}"))
+        return []
+    parts = [PurePosixPath(m.name.lstrip("./") or m.name).parts for m in found]
+    shared = parts[0][0] if parts and all(len(p) > 1 and p[0] == parts[0][0] for p in parts) else None
+    candidates = []
+    for member, member_parts in zip(found, parts, strict=True):
+        name = f"{archive}{SEPARATOR}{member.name}"
+        inner = PurePosixPath(*member_parts[1:]) if shared else PurePosixPath(*member_parts)
+        base, order = rotation_key(inner.name)
+        service = inner.parts[0] if len(inner.parts) > 1 else base_service(inner.name)
+        rotation_base = f"{archive}{SEPARATOR}{inner.parent / base}"
+        skip = "unreadable" if member.unsafe else None
+        reason = f"{member.unsafe}: not read" if member.unsafe else ""
+        candidates.append(Candidate(name, rotation_base, order, service, "none", skip, reason))
+    return candidates
 
 
 def _candidate(path: Path, root: Path) -> Candidate:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from forensics_cli.archives import stat_of
 from forensics_cli.cache import EventCache, restore_report_fields, with_file
 from forensics_cli.discover import Candidate, discover, sniff
 from forensics_cli.event_store import AUTH_GLOB, PartWriter, StoreWriteError, new_scratch_dir, scan_parts
@@ -154,7 +155,7 @@ def _pool(misses: list[Candidate], options: LoadOptions):
     size = 0
     for candidate in misses:
         try:
-            size += os.path.getsize(candidate.path)
+            size += stat_of(candidate.path).st_size
         except OSError:
             pass
     if len(misses) > 1 and (os.cpu_count() or 1) > 1 and size >= PROCESS_POOL_BYTES and options.processes:

@@ -1,0 +1,104 @@
+"""Logs inside .tar, .tar.gz/.tgz/.tar.bz2/.tar.xz and .zip bundles, read in place: never extracted.
+
+A member is named `ARCHIVE!MEMBER` (`bundle.tar.gz!app/api-audit.log.3.gz`) everywhere a file is named,
+and `open_input` opens either a plain file or such a member for reading. A member name that is
+absolute or climbs out of the archive (`../`, zip-slip) is reported, never read or followed.
+"""
+
+import os
+import posixpath
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from typing import BinaryIO
+
+SEPARATOR = "!"
+_TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One regular file inside an archive."""
+
+    name: str  # as stored in the archive
+    size: int
+    unsafe: str = ""  # why the name must not be followed (absolute, climbs out), else ""
+
+
+def is_archive(path: str) -> bool:
+    """A tar (any compression) or zip bundle, by name and by content."""
+    lower = path.lower()
+    try:
+        if lower.endswith(".zip"):
+            return zipfile.is_zipfile(path)
+        return lower.endswith(_TAR_SUFFIXES) and tarfile.is_tarfile(path)
+    except OSError:
+        return False
+
+
+def _unsafe(name: str) -> str:
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return "absolute member name"
+    if ".." in posixpath.normpath(name).split("/"):
+        return "member name climbs out of the archive (zip-slip)"
+    return ""
+
+
+def members(path: str) -> list[Member]:
+    """The regular-file members of an archive, in stored order (links and devices are not logs)."""
+    if path.lower().endswith(".zip"):
+        with zipfile.ZipFile(path) as bundle:
+            return [
+                Member(i.filename, i.file_size, _unsafe(i.filename))
+                for i in bundle.infolist()
+                if not i.is_dir()
+            ]
+    with tarfile.open(path) as bundle:
+        return [Member(m.name, m.size, _unsafe(m.name)) for m in bundle.getmembers() if m.isfile()]
+
+
+def split(name: str) -> tuple[str, str | None]:
+    """('bundle.tgz', 'app/x.log') for 'bundle.tgz!app/x.log'; (name, None) for a plain file."""
+    archive, sep, member = name.partition(SEPARATOR)
+    while sep and not os.path.isfile(archive):  # a "!" in a directory or file name, not a member
+        more, sep, member = member.partition(SEPARATOR)
+        archive = archive + SEPARATOR + more
+    return (archive, member) if sep else (name, None)
+
+
+class _Closing:
+    """A member stream that also closes its archive."""
+
+    def __init__(self, stream: BinaryIO, bundle):
+        self._stream, self._bundle = stream, bundle
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._stream.close()
+        self._bundle.close()
+
+
+def open_input(name: str):
+    """A binary reader of a plain file or an archive member (a context manager either way)."""
+    archive, member = split(name)
+    if member is None:
+        return open(name, "rb")
+    if archive.lower().endswith(".zip"):
+        bundle = zipfile.ZipFile(archive)
+        return _Closing(bundle.open(member), bundle)
+    bundle = tarfile.open(archive)
+    stream = bundle.extractfile(member)
+    if stream is None:
+        bundle.close()
+        raise OSError(f"{member}: not a regular file in {archive}")
+    return _Closing(stream, bundle)
+
+
+def stat_of(name: str) -> os.stat_result:
+    """The stat of the file, or of the archive holding the member."""
+    return os.stat(split(name)[0])
