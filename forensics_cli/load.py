@@ -4,6 +4,7 @@ Files are read in parallel: in threads for small inputs, in worker processes whe
 read (the parser holds the GIL for part of its work). Cached files are not read at all (cache.py).
 """
 
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -20,6 +21,7 @@ from forensics_cli.cache import EventCache, restore_report_fields, with_file
 from forensics_cli.discover import Candidate, discover, sniff
 from forensics_cli.event_store import AUTH_GLOB, PartWriter, StoreWriteError, new_scratch_dir, scan_parts
 from forensics_cli.families import BY_NAME
+from forensics_cli.families.generic import GENERIC_FIELDS
 from forensics_cli.families.spec import LogFamily
 from forensics_cli.ingest_file import FileReport, parse_file
 from forensics_cli.schema import EVENT_SCHEMA, REJECT_SCHEMA, empty_events
@@ -166,6 +168,33 @@ def _pool(misses: list[Candidate], options: LoadOptions):
     return ThreadPoolExecutor(max_workers=options.workers)
 
 
+def services_by_evidence(candidates: list[Candidate], reports: list[FileReport], options) -> list[str]:
+    """The service of each file: its directory (or name), split by product where one directory holds
+    rotated sets of different vendor families (unrelated products side by side are not one service).
+    A rotated set keeps one service; logging libraries and unknown JSON count as one kind."""
+
+    def product(report: FileReport) -> str:
+        family = BY_NAME.get(report.family.split("+")[0].split(",")[0])
+        return family.name if family and family.fields is not GENERIC_FIELDS else ""
+
+    if options.service:
+        return [options.service] * len(candidates)
+    set_product: dict[str, str] = {}
+    for candidate, report in zip(candidates, reports, strict=True):
+        if report.family and candidate.rotation_base not in set_product:
+            set_product[candidate.rotation_base] = product(report)
+    kinds: dict[str, set[str]] = {}
+    for candidate in candidates:
+        if candidate.rotation_base in set_product:
+            kinds.setdefault(candidate.service, set()).add(set_product[candidate.rotation_base])
+    services = []
+    for candidate in candidates:
+        kind = set_product.get(candidate.rotation_base, "")
+        split = len(kinds.get(candidate.service, ())) > 1 and kind
+        services.append(f"{candidate.service}/{kind}" if split else candidate.service)
+    return services
+
+
 def load(
     paths: list[str],
     options: LoadOptions | None = None,
@@ -210,7 +239,13 @@ def load(
         return LoadResult(
             empty_events().lazy(), [], pl.DataFrame(schema=REJECT_SCHEMA), empty_events().lazy()
         )
-    frames = [_as_lazy(parts, candidates[rank], rank, options) for rank, (parts, _, _) in enumerate(results)]
+    services = services_by_evidence(candidates, [report for _, _, report in results], options)
+    for (_, _, report), service in zip(results, services, strict=True):
+        report.service = service
+    frames = [
+        _as_lazy(parts, dataclasses.replace(candidates[rank], service=services[rank]), rank, options)
+        for rank, (parts, _, _) in enumerate(results)
+    ]
     return LoadResult(
         pl.concat([events for events, _ in frames], how="vertical"),
         [report for _, _, report in results],

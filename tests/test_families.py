@@ -147,3 +147,49 @@ def test_plaso_microsoft_365_fixture_times_are_utc_whatever_tz():
     assert result.reports[0].family == "m365_audit"
     assert _printed(events["ts"][0]) == "2022-05-07T12:55:53.000000+00:00"
     assert events["event"][0] == "Install-DefaultSharingPolicy" and events["service"][0] == "Exchange"
+
+
+def test_unrelated_products_in_one_directory_are_not_one_service(tmp_path):
+    from forensics_cli.families import BY_NAME
+
+    folder = tmp_path / "samples"
+    folder.mkdir()
+    (folder / "okta.json").write_text(BY_NAME["okta"].examples[0].record + "\n")
+    (folder / "vault.log").write_text(BY_NAME["vault_audit"].examples[0].record + "\n")
+    (folder / "app.log").write_text(BY_NAME["structlog"].examples[0].record + "\n")
+    (folder / "other.log").write_text(BY_NAME["seed"].examples[0].record + "\n")
+    result = load([str(tmp_path)], LoadOptions(use_cache=False))
+    services = {r.file.rsplit("/", 1)[-1]: r.service for r in result.reports}
+    assert services == {
+        "okta.json": "samples/okta",
+        "vault.log": "samples/vault_audit",
+        "app.log": "samples",
+        "other.log": "samples",
+    }
+    events = result.events.collect()
+    assert set(events["service"].to_list()) == {"samples/okta", "samples/vault_audit", "samples"}
+
+
+LOOKUPS = [
+    (family, example, column)
+    for family in FAMILIES
+    for example in family.examples[:1]
+    for column in ("request_id", "ip")
+    if example.expect.get(column)
+]
+
+
+@pytest.mark.parametrize(
+    "family,example,column", LOOKUPS, ids=lambda v: getattr(v, "name", v if isinstance(v, str) else "")
+)
+def test_timeline_finds_each_family_by_request_id_and_ip(tmp_path, family, example, column):
+    path = tmp_path / "logs" / "x.log"
+    path.parent.mkdir()
+    path.write_text(example.record + "\n")
+    option = {"request_id": "--request-id", "ip": "--ip"}[column]
+    result = CliRunner().invoke(
+        cli, ["timeline", "-q", "--no-cache", "--format", "json", option, example.expect[column], str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)
+    assert (row["file"], row["line"]) == (str(path), 1)
