@@ -126,8 +126,11 @@ def _normalize_mixed(decoded, families: list[LogFamily], base: pl.DataFrame, tz:
     fallback = next((f for f in families if f not in specific), families[0])
     choice = []
     for text in base["raw"].to_list():
-        record = orjson.loads(text)
-        chosen = next((f for f in specific if matches(f, record)), fallback)
+        try:
+            record = orjson.loads(text)
+        except orjson.JSONDecodeError:  # Polars read it (a lone surrogate escape): no recogniser can look
+            record = None
+        chosen = next((f for f in specific if record is not None and matches(f, record)), fallback)
         choice.append(families.index(chosen))
     choice_series = pl.Series(choice)
     parts = []
