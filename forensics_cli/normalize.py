@@ -20,8 +20,7 @@ TEXT_FIELDS = (
 
 def _present(path: str) -> pl.Expr:
     """A path's value, null where the log wrote one of the null tokens."""
-    value = pl.col(path).str.strip_chars()
-    return pl.when(~value.is_in(NULL_TOKENS)).then(pl.col(path))
+    return pl.when(~pl.col(path).is_in(NULL_TOKENS)).then(pl.col(path))
 
 
 def _first_present(decoded: dict[str, pl.Series], paths, patterns=()) -> pl.Expr:
@@ -47,11 +46,11 @@ def _first_array_item(expr: pl.Expr) -> pl.Expr:
 
 def _split_address(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """('203.0.113.5:51234' | '[2001:db8::1]:443' | '2001:db8::1') -> (address, port or null)."""
-    text = _first_array_item(expr).str.strip_chars()
-    v6 = text.str.extract(_V6_WITH_PORT, 1)
-    v4 = text.str.extract(_V4_WITH_PORT, 1)
-    address = pl.coalesce(v6, v4, text)
-    port = pl.coalesce(text.str.extract(_V6_WITH_PORT, 2), text.str.extract(_V4_WITH_PORT, 2))
+    text = _first_array_item(expr)
+    v6 = text.str.extract_groups(_V6_WITH_PORT)
+    v4 = text.str.extract_groups(_V4_WITH_PORT)
+    address = pl.coalesce(v6.struct.field("1"), v4.struct.field("1"), text)
+    port = pl.coalesce(v6.struct.field("2"), v4.struct.field("2"))
     return address, port.cast(pl.Int32, strict=False)
 
 
