@@ -44,3 +44,11 @@ def test_cli_reference_matches_help():
     if os.environ.get("UPDATE_DOCS"):
         DOC.write_text(expected)
     assert DOC.read_text() == expected, "docs/cli.md is stale: run UPDATE_DOCS=1 pytest tests/test_docs.py"
+
+
+def test_formats_doc_lists_every_family():
+    from forensics_cli.families import FAMILIES
+
+    text = (DOC.parent / "formats.md").read_text()
+    missing = [family.name for family in FAMILIES if f"| `{family.name}` |" not in text]
+    assert not missing, f"docs/formats.md does not list {missing}"
