@@ -11,6 +11,7 @@ import polars as pl
 from forensics_cli.discover import Candidate
 from forensics_cli.documents import MAX_DOCUMENT_BYTES, document_chunk, looks_like_document
 from forensics_cli.families import FAMILIES, GENERIC, matches, recognise_all
+from forensics_cli.families.generic import GENERIC_FIELDS
 from forensics_cli.families.spec import LogFamily
 from forensics_cli.normalize import TEXT_FIELDS, normalize
 from forensics_cli.parse import MAX_JSON_LINE_BYTES, SAMPLE_LINES, build_tree, decode_objects
@@ -105,12 +106,13 @@ MAX_FAMILIES_PER_FILE = 4  # a file mixing more families than this reads the rar
 def families_for(records: list[dict], options) -> list[LogFamily]:
     """The families a file's sampled records belong to, most records first, each with the user's
     --field-map in front of it. Usually one: a file mixing families is read record by record."""
-    forced = options.families.get(options.family) if options.family else None
-    if forced is not None:
-        found = [forced]
-    else:
-        ranked = recognise_all(records, list(options.families.values()) if options.families else FAMILIES)
-        found = [family for family, _ in ranked[:MAX_FAMILIES_PER_FILE]]
+    ranked = recognise_all(records, list(options.families.values()) if options.families else FAMILIES)
+    # a family of fewer than 1 in 20 sampled records is an odd line, not a second product: reading the
+    # file record by record for it would cost every line a Python step
+    kept = [(family, count) for family, count in ranked if count * 20 >= len(records)] or ranked[:1]
+    found = [family for family, _ in kept[:MAX_FAMILIES_PER_FILE]]
+    if all(family.fields is GENERIC_FIELDS for family in found):
+        found = found[:1]  # libraries and unknown JSON read the same alias table: one reading serves all
     return [options.user_format.over(f) for f in found] if options.user_format else found
 
 

@@ -44,7 +44,6 @@ class LoadResult:
 @dataclass
 class LoadOptions:
     user_format: LogFamily | None = None  # --field-map: its paths in front of the recognised family's
-    family: str | None = None  # read every file as this family (name), instead of recognising each
     families: dict[str, LogFamily] = field(default_factory=lambda: dict(BY_NAME))  # registry + user formats
     tz: str = "UTC"
     service: str | None = None  # force one service name for every file
@@ -55,7 +54,7 @@ class LoadOptions:
 
     def settings_key(self) -> str:
         """What, besides a file's bytes, decides its normalized events (keys the cache)."""
-        formats = [repr(self.user_format), self.family, [repr(f) for f in self.families.values()]]
+        formats = [repr(self.user_format), [repr(f) for f in self.families.values()]]
         text = json.dumps([PARSER_VERSION, formats, self.tz, DEFAULT_LOGIN_PATHS], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

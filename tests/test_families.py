@@ -193,3 +193,16 @@ def test_timeline_finds_each_family_by_request_id_and_ip(tmp_path, family, examp
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.output)
     assert (row["file"], row["line"]) == (str(path), 1)
+
+
+def test_an_odd_line_does_not_make_a_file_mixed_but_a_second_product_does():
+    from forensics_cli.families import BY_NAME
+    from forensics_cli.ingest_file import families_for
+
+    okta = [orjson.loads(BY_NAME["okta"].examples[0].record)] * 190
+    odd = [{"msg": "startup banner"}] * 9
+    assert [f.name for f in families_for(okta + odd, LoadOptions())] == ["okta"]
+    vault = [orjson.loads(BY_NAME["vault_audit"].examples[0].record)] * 10
+    assert [f.name for f in families_for(okta + vault, LoadOptions())] == ["okta", "vault_audit"]
+    nginx = [orjson.loads(BY_NAME["nginx_json"].examples[0].record)] * 100
+    assert [f.name for f in families_for(nginx + odd * 10, LoadOptions())] == ["nginx_json"]
