@@ -13,7 +13,7 @@ import polars as pl
 from forensics_cli.reader import LineChunk
 
 # keys that hold the records of a wrapper object, and the envelope keys allowed beside them
-WRAPPER_KEYS = ("Records", "records", "value", "items", "events", "logs", "entries", "data")
+WRAPPER_KEYS = ("Records", "records", "value", "items", "events", "logs", "entries", "data", "resourceLogs")
 ENVELOPE_KEYS = re.compile(
     r"^(@odata\..*|kind|etag|nextPageToken|nextLink|next|total|count|limit|start|length)$"
 )
@@ -21,11 +21,34 @@ MAX_DOCUMENT_BYTES = 512 << 20  # a larger file is read line by line (a document
 _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]]')
 
 
+def otel_records(value: dict) -> list[dict]:
+    """The log records of an OTLP JSON export (resourceLogs / scopeLogs / logRecords), each with its
+    resource's attributes (`service.name`, ...) and its scope's name beside it."""
+    records = []
+    for resource_logs in value.get("resourceLogs") or []:
+        resource = (resource_logs.get("resource") or {}).get("attributes") or []
+        attributes = {
+            a.get("key"): next(iter((a.get("value") or {}).values()), None)
+            for a in resource
+            if isinstance(a, dict)
+        }
+        for scope_logs in resource_logs.get("scopeLogs") or []:
+            scope = (scope_logs.get("scope") or {}).get("name")
+            for record in scope_logs.get("logRecords") or []:
+                if isinstance(record, dict):
+                    records.append(
+                        {**record, **{k: v for k, v in attributes.items() if k}, "otel.scope": scope}
+                    )
+    return records
+
+
 def wrapped_records(value) -> list | None:
     """The records of a wrapper object (a list of objects under one WRAPPER_KEYS key, with only
-    envelope keys beside it), or None when `value` is not one."""
+    envelope keys beside it, or an OTLP export), or None when `value` is not one."""
     if not isinstance(value, dict):
         return None
+    if set(value) == {"resourceLogs"} and isinstance(value["resourceLogs"], list):
+        return otel_records(value)
     lists = [k for k in value if k in WRAPPER_KEYS and isinstance(value[k], list)]
     if len(lists) != 1 or any(k != lists[0] and not ENVELOPE_KEYS.match(k) for k in value):
         return None

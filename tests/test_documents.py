@@ -84,3 +84,17 @@ def test_a_cut_short_document_is_read_as_lines(tmp_path):
     path.write_text(json.dumps({"Records": _records(CLOUDTRAIL)})[:-30])
     report, _ = _ingest(path)
     assert report.status == "truncated" and report.parsed == 0
+
+
+def test_otel_export_lines_give_one_event_per_log_record_with_its_service():
+    from tests.conftest import REALWORLD
+
+    report, events = _ingest(REALWORLD / "lnav__logfile_otel_collector.jsonl")
+    assert (report.lines, report.parsed, report.timed, report.family) == (6, 11, 11, "otel_logs")
+    first_line = events.filter(events["line"] == 1)
+    assert first_line["event"].to_list() == [
+        "Processing payment request",
+        "Payment gateway slow response",
+        "Payment completed successfully",
+    ]
+    assert set(first_line["service"].to_list()) == {"payment-service"}

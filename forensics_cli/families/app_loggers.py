@@ -4,7 +4,8 @@ Sources: Serilog docs, "Compact Log Event Format" (@t, @mt, @m, @l absent = Info
 ASP.NET Core request logging properties RequestPath, StatusCode, Elapsed in ms); Docker docs, "JSON File
 logging driver" (log, stream, time; the application's own JSON inside `log` is read with the generic
 aliases); OpenTelemetry "Logs data model" and the collector file exporter (resourceLogs / scopeLogs /
-logRecords, timeUnixNano): only the first record of a line is read, see docs/formats.md.
+logRecords, timeUnixNano): each record of an export line is an event (documents.py), with its
+resource's attributes beside it.
 """
 
 from forensics_cli.families.generic import GENERIC_DURATIONS, GENERIC_FIELDS, GENERIC_OUTCOMES
@@ -77,28 +78,28 @@ DOCKER = LogFamily(
     ),
 )
 
-_RECORD = "resourceLogs.0.scopeLogs.0.logRecords.0."
 OTEL = LogFamily(
     name="otel_logs",
-    title="OpenTelemetry logs (collector file exporter, OTLP JSON)",
-    recogniser=Recogniser(keys=("resourceLogs",)),
+    title="OpenTelemetry log records (OTLP JSON, collector file exporter)",
+    recogniser=Recogniser(keys=("timeUnixNano|observedTimeUnixNano", "otel.scope")),
     fields={
-        "ts": (f"{_RECORD}timeUnixNano", f"{_RECORD}observedTimeUnixNano"),
-        "request_id": (f"{_RECORD}traceId",),
-        "event": (f"{_RECORD}body.stringValue", f"{_RECORD}eventName"),
-        "level": (f"{_RECORD}severityText",),
+        "ts": ("timeUnixNano", "observedTimeUnixNano"),
+        "request_id": ("traceId",),
+        "event": ("body.stringValue", "eventName"),
+        "level": ("severityText",),
     },
+    service=("service.name",),
     source=__doc__ + " Fixture: tests/fixtures/realworld/lnav__logfile_otel_collector.jsonl",
     examples=(
         Example(
-            '{"resourceLogs":[{"resource":{"attributes":[]},"scopeLogs":[{"scope":{},"logRecords":[{'
-            '"timeUnixNano":"1795000000123456789","severityText":"INFO","body":{"stringValue":"user login"},'
-            '"traceId":"5b8efff798038103d269b633813fc60c"}]}]}]}',
+            '{"timeUnixNano":"1795000000123456789","severityText":"INFO","body":{"stringValue":"user login"},'
+            '"traceId":"5b8efff798038103d269b633813fc60c","service.name":"payments","otel.scope":"app"}',
             {
                 "ts": "2026-11-18T11:06:40.123456+00:00",
                 "request_id": "5b8efff798038103d269b633813fc60c",
                 "event": "user login",
                 "level": "info",
+                "service": "payments",
             },
         ),
     ),
