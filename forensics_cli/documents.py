@@ -17,7 +17,8 @@ WRAPPER_KEYS = ("Records", "records", "value", "items", "events", "logs", "entri
 ENVELOPE_KEYS = re.compile(
     r"^(@odata\..*|kind|etag|nextPageToken|nextLink|next|total|count|limit|start|length)$"
 )
-MAX_DOCUMENT_BYTES = 512 << 20  # a larger file is read line by line (a document that size is not an export)
+# a larger file is read line by line: decoded whole, a document costs ~10x its size in Python objects
+MAX_DOCUMENT_BYTES = 64 << 20
 _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]]')
 
 

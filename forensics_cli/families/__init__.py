@@ -7,6 +7,8 @@ model), so one family's aliases never leak into another's records.
 import re
 from collections.abc import Iterable
 
+import orjson
+
 from forensics_cli.families.app_loggers import DOCKER, OTEL, SERILOG
 from forensics_cli.families.auth0 import AUTH0, AUTH0_STREAM
 from forensics_cli.families.aws_cloudtrail import CLOUDTRAIL, CLOUDTRAIL_LOOKUP
@@ -79,8 +81,6 @@ def _lookup_one(record, path: str):
         return record[path]
     head, _, rest = path.partition(".")
     if isinstance(record, str) and record.startswith(("{", "[")):
-        import orjson
-
         try:
             record = orjson.loads(record)
         except orjson.JSONDecodeError:
