@@ -217,7 +217,7 @@ def parse_file(
 
 
 # canonical fields whose coverage ingest reports: every field a log line can fill in
-COVERAGE_FIELDS = tuple(name for name in TEXT_FIELDS) + ("port", "outcome", "auth", "duration_ms")
+COVERAGE_FIELDS = TEXT_FIELDS + ("port", "outcome", "auth", "duration_ms")
 
 
 def _documents_or_lines(chunks: Iterator[LineChunk], report: FileReport) -> Iterator[LineChunk]:
