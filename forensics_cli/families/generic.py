@@ -86,7 +86,13 @@ GENERIC_FIELDS: dict[str, tuple[str, ...]] = {
         "request.client_ip",
         "request.remote_ip",
     ),
-    "forwarded_for": ("http_x_forwarded_for", "x_forwarded_for", "request.headers.X-Forwarded-For"),
+    "forwarded_for": (
+        "http_x_forwarded_for",
+        "x_forwarded_for",
+        "request.headers.X-Forwarded-For",
+        "http_true_client_ip",
+        "request.headers.True-Client-IP",
+    ),
     "user": (
         "message.user_id",
         "message.username",
