@@ -289,3 +289,48 @@ def test_cli_login_path_reads_all_events_not_the_default_subset(tmp_path, run):
     plain = rows_of(run("bruteforce", "--format", "jsonl", "-q", logs))
     custom = rows_of(run("bruteforce", "--format", "jsonl", "-q", "--login-path", "/v2/identity/*", logs))
     assert [r["succeeded"] for r in plain] == [False] and [r["succeeded"] for r in custom] == [True]
+
+
+def test_a_request_id_reused_on_every_try_does_not_merge_the_tries():
+    rows = [
+        {
+            "ts": at(i),
+            "event": "authentication",
+            "outcome": "failure",
+            "ip": "203.0.113.9",
+            "user": "admin",
+            "request_id": "fixed-header",
+        }
+        for i in range(500)
+    ]
+    attempts = auth_attempts(events_frame(rows)).collect()
+    assert attempts.height == 500
+    episodes = detect(events_frame(rows))
+    assert episodes["kind"].to_list() == ["brute_force"] and episodes["failures"].to_list() == [500]
+
+
+def test_one_request_logged_by_gateway_and_app_is_still_one_attempt():
+    rows = [
+        {
+            "ts": at(0),
+            "event": "authentication",
+            "outcome": "failure",
+            "user": "admin",
+            "request_id": "r1",
+            "file": "app.log",
+        },
+        {"ts": at(0.01), "status": 401, "ip": "203.0.113.9", "request_id": "r1", "file": "gw.log"},
+    ]
+    (attempt,) = auth_attempts(events_frame(rows)).collect().to_dicts()
+    assert (attempt["user"], attempt["ip"], attempt["failed"]) == ("admin", "203.0.113.9", True)
+
+
+def test_failures_on_one_account_from_no_address_are_brute_force():
+    rows = [
+        {"ts": at(3 * i), "event": "user.login", "outcome": "failure", "user": "alice", "auth": True}
+        for i in range(30)
+    ] + [{"ts": at(95), "event": "user.login", "outcome": "success", "user": "alice", "auth": True}]
+    episodes = detect(events_frame(rows))
+    assert episodes.select("kind", "succeeded", "failures", "users").rows() == [
+        ("brute_force", True, 30, "alice")
+    ]
