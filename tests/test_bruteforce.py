@@ -334,3 +334,28 @@ def test_failures_on_one_account_from_no_address_are_brute_force():
     assert episodes.select("kind", "succeeded", "failures", "users").rows() == [
         ("brute_force", True, 30, "alice")
     ]
+
+
+@pytest.mark.parametrize("failures,found", [(9, []), (10, ["brute_force"])])
+def test_account_pivot_without_address_at_the_threshold(failures, found):
+    rows = [{"ts": at(i), "event": "login", "outcome": "failure", "user": "alice"} for i in range(failures)]
+    assert detect(events_frame(rows))["kind"].to_list() == found
+
+
+@pytest.mark.parametrize(
+    "sources,kind", [(1, "brute_force"), (4, "brute_force"), (5, "distributed_brute_force")]
+)
+def test_account_pivot_sources_at_the_boundary(sources, kind):
+    rows = [
+        {
+            "ts": at(i),
+            "event": "login",
+            "outcome": "failure",
+            "user": "alice",
+            "ip": f"198.51.100.{i % sources}",
+        }
+        for i in range(20)
+    ]
+    episodes = detect(events_frame(rows))
+    # one source: the source pivot's episode only, never a second row for the same failures
+    assert episodes["kind"].to_list() == [kind]
