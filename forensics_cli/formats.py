@@ -42,7 +42,7 @@ def _paths(where: str, field: str, value) -> tuple[str, ...]:
 
 def parse_user_format(mapping: dict, where: str) -> LogFamily:
     """A LogFamily from a decoded TOML document (see the module docstring); FieldMapError when unusable."""
-    full_form = bool(set(mapping) & (_TOP_LEVEL - {"service"})) or "fields" in mapping
+    full_form = bool(set(mapping) & (_TOP_LEVEL - {"service"}))
     simple = dict(mapping.get("fields", {})) if full_form else dict(mapping)
     fields, outcomes, durations, service = {}, [], [], ()
     for field, value in simple.items():

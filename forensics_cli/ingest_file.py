@@ -10,7 +10,7 @@ import polars as pl
 
 from forensics_cli.discover import Candidate
 from forensics_cli.documents import MAX_DOCUMENT_BYTES, document_chunk, looks_like_document
-from forensics_cli.families import FAMILIES, GENERIC, matches, recognise_all
+from forensics_cli.families import FAMILIES, GENERIC, base_name, matches, recognise_all
 from forensics_cli.families.generic import GENERIC_FIELDS
 from forensics_cli.families.spec import LogFamily
 from forensics_cli.normalize import TEXT_FIELDS, normalize
@@ -106,7 +106,7 @@ MAX_FAMILIES_PER_FILE = 4  # a file mixing more families than this reads the rar
 def families_for(records: list[dict], options) -> list[LogFamily]:
     """The families a file's sampled records belong to, most records first, each with the user's
     --field-map in front of it. Usually one: a file mixing families is read record by record."""
-    ranked = recognise_all(records, list(options.families.values()) if options.families else FAMILIES)
+    ranked = recognise_all(records, list(options.families.values()))
     # a family of fewer than 1 in 20 sampled records is an odd line, not a second product: reading the
     # file record by record for it would cost every line a Python step
     kept = [(family, count) for family, count in ranked if count * 20 >= len(records)] or ranked[:1]
@@ -122,7 +122,7 @@ def _normalize_mixed(decoded, families: list[LogFamily], base: pl.DataFrame, tz:
     paid only by files whose sample held more than one family."""
 
     def rank(family: LogFamily) -> int:
-        return _REGISTRY_RANK.get(family.name.split("+")[0], len(_REGISTRY_RANK))
+        return _REGISTRY_RANK.get(base_name(family.name), len(_REGISTRY_RANK))
 
     specific = sorted((f for f in families if rank(f) != _REGISTRY_RANK[GENERIC.name]), key=rank)
     fallback = next((f for f in families if f not in specific), families[0])

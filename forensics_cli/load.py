@@ -20,7 +20,7 @@ from forensics_cli.archives import stat_of
 from forensics_cli.cache import EventCache, restore_report_fields, with_file
 from forensics_cli.discover import Candidate, discover, sniff
 from forensics_cli.event_store import AUTH_GLOB, PartWriter, StoreWriteError, new_scratch_dir, scan_parts
-from forensics_cli.families import BY_NAME
+from forensics_cli.families import BY_NAME, base_name
 from forensics_cli.families.generic import GENERIC_FIELDS
 from forensics_cli.families.spec import LogFamily
 from forensics_cli.ingest_file import FileReport, parse_file
@@ -173,7 +173,7 @@ def services_by_evidence(candidates: list[Candidate], reports: list[FileReport],
     A rotated set keeps one service; logging libraries and unknown JSON count as one kind."""
 
     def product(report: FileReport) -> str:
-        family = BY_NAME.get(report.family.split("+")[0].split(",")[0])
+        family = BY_NAME.get(base_name(report.family))
         return family.name if family and family.fields is not GENERIC_FIELDS else ""
 
     if options.service:

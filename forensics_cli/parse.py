@@ -84,10 +84,12 @@ def prune_to_present(tree: PathTree, lines: pl.Series, sample: list[str]) -> Pat
     pruned = _prune(tree, _seen_keys(sample), removed)
     if not pruned.children:
         return tree  # an empty schema would let Polars skip parsing, and so accept invalid lines
-    if removed and lines.str.contains_any([f'"{key}"' for key in removed]).any():
+    if not removed:
+        return pruned
+    if lines.str.contains_any([f'"{key}"' for key in removed]).any():
         return tree  # a key beyond the sample (or a look-alike in a value): keep the whole schema
     # a key of JSON held in a string value is written with escaped quotes: only such lines can hold one
-    escaped = lines.filter(lines.str.contains('\\"', literal=True)) if removed else lines.clear()
+    escaped = lines.filter(lines.str.contains('\\"', literal=True))
     if escaped.len() and escaped.str.contains_any([f'\\"{key}\\"' for key in removed]).any():
         return tree  # a key beyond the sample (or a look-alike in a value): keep the whole schema
     return pruned

@@ -39,10 +39,12 @@ def formats(ctx: click.Context, fmt: str):
 def detect(paths, fmt, propose):
     """Say per file which family matched and how much of each canonical field it fills; for a file no
     family recognises, propose a field map from its keys."""
+    import polars as pl
+
     from forensics_cli.analyses.ingest import ingest_report
     from forensics_cli.families.propose import as_toml, propose_field_map
     from forensics_cli.ingest_file import sample_records
-    from forensics_cli.reader import ReadState, read_line_chunks
+    from forensics_cli.parse import SAMPLE_LINES
     from forensics_cli.session import InputError, load_events
 
     try:
@@ -56,8 +58,9 @@ def detect(paths, fmt, propose):
             continue
         entry = {k: row[k] for k in ("file", "format", "parsed", "timed", "status", "coverage")}
         if file_report.family == "json" or file_report.status in ("unmapped", "no_timestamps"):
-            chunk = next(read_line_chunks(file_report.file, file_report.compression, ReadState()), None)
-            records = sample_records(chunk.frame["raw"]) if chunk is not None else []
+            # the lines this run already read (archive members and documents included), not the file again
+            raws = result.events.filter(pl.col("file") == file_report.file).select("raw").head(SAMPLE_LINES)
+            records = sample_records(raws.collect()["raw"])
             proposal = propose_field_map(records)
             entry["proposed_field_map"] = proposal
             if proposal:

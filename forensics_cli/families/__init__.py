@@ -63,6 +63,12 @@ FAMILIES: list[LogFamily] = [
     GENERIC,
 ]
 BY_NAME = {family.name: family for family in FAMILIES}
+
+
+def base_name(name: str) -> str:
+    """The registry name a report or a merged family names first: 'okta+field-map' and 'gcp_audit, json'
+    -> 'okta', 'gcp_audit' (`LogFamily.over` and FileReport.family write those forms)."""
+    return name.split(",")[0].split("+")[0].strip()
 _MISSING = object()
 
 
