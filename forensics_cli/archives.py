@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 SEPARATOR = "!"
+_ON_DISK: dict[str, str] = {}  # shown name -> name on disk, for the names that are not UTF-8
 _TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 
 
@@ -57,13 +58,37 @@ def members(path: str) -> list[Member]:
         return [Member(m.name, m.size, _unsafe(m.name)) for m in bundle.getmembers() if m.isfile()]
 
 
+def shown_name(path: str) -> str:
+    """The path as text every output can hold: bytes of the name that are not UTF-8 written as \\xNN.
+
+    Such a name is remembered, so `open_input` and `stat_of` still open the file by its shown name."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        _ON_DISK[shown] = path
+        return shown
+
+
+def remember_name(shown: str, on_disk: str) -> None:
+    """Make `shown` open `on_disk` in this process (a worker process gets the pair with its file)."""
+    if shown != on_disk:
+        _ON_DISK[shown] = on_disk
+
+
+def on_disk(name: str) -> str:
+    """The name to open for a shown name."""
+    return _ON_DISK.get(name, name)
+
+
 def split(name: str) -> tuple[str, str | None]:
     """('bundle.tgz', 'app/x.log') for 'bundle.tgz!app/x.log'; (name, None) for a plain file."""
-    archive, sep, member = name.partition(SEPARATOR)
+    archive, sep, member = on_disk(name).partition(SEPARATOR)
     while sep and not os.path.isfile(archive):  # a "!" in a directory or file name, not a member
         more, sep, member = member.partition(SEPARATOR)
         archive = archive + SEPARATOR + more
-    return (archive, member) if sep else (name, None)
+    return (archive, member) if sep else (on_disk(name), None)
 
 
 class _Closing:
@@ -87,7 +112,7 @@ def open_input(name: str):
     """A binary reader of a plain file or an archive member (a context manager either way)."""
     archive, member = split(name)
     if member is None:
-        return open(name, "rb")
+        return open(archive, "rb")
     if archive.lower().endswith(".zip"):
         bundle = zipfile.ZipFile(archive)
         return _Closing(bundle.open(member), bundle)

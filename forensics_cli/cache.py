@@ -1,11 +1,16 @@
 """Normalized-event cache: one entry per input file, keyed by its content hash and the parser settings.
 
-A later command on the same files reads only Parquet. The index maps (path, size, mtime, inode) to the
-content hash, so an unchanged file is not even hashed again; a file that changed is re-read; a rotated
+A later command on the same files reads only Parquet. The index maps (path, size, mtime, ctime, inode)
+to the content hash, so an unchanged file is not even hashed again; a file that changed is re-read (ctime
+is in the key because `touch -r` puts an mtime back, and nothing in user space sets ctime); a rotated
 file that kept its bytes under a new name is a hit. The cache lives in the user cache directory, never
-next to the evidence.
+next to the evidence, in a directory only its owner can open (it holds every raw line: tokens,
+passwords). An entry lists the size of each of its parts: a part cut short by a full disk or a crash
+drops the entry and the file is read again. Readers hold a shared lock on the cache, so `cache clear`
+never removes the parts of a command still running.
 """
 
+import fcntl
 import hashlib
 import json
 import os
@@ -32,6 +37,33 @@ def default_cache_dir() -> Path:
     return Path(base) / "apiforensics"
 
 
+class CacheUnsafe(Exception):
+    """The cache directory belongs to another user: it is not used."""
+
+
+class CacheBusy(Exception):
+    """Another apiforensics command is reading the cache."""
+
+
+_held_locks: list[int] = []  # descriptors of the shared locks this process holds until release_locks()
+
+
+def release_locks() -> None:
+    """Let `cache clear` run again (called when a command ends)."""
+    while _held_locks:
+        os.close(_held_locks.pop())
+
+
+def _private_root(root: Path) -> None:
+    """Create the cache root 0700, or tighten an existing one; refuse one another user owns."""
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = root.stat()
+    if info.st_uid != os.geteuid():
+        raise CacheUnsafe(f"cache directory {root} belongs to another user; not using it")
+    if info.st_mode & 0o077:
+        os.chmod(root, 0o700)
+
+
 def file_sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open_input(path) as handle:
@@ -48,6 +80,14 @@ class EventCache:
         self.settings_key = settings_key  # parser version, field map, time zone
         self.index_path = self.root / "index.json"
         self._index: dict | None = None
+        self.rehash = False  # hash every file even when the index knows it (when a hash is printed)
+
+    def open_for_reading(self) -> None:
+        """Make the root private and take the shared lock that `clear` waits for."""
+        _private_root(self.root)
+        descriptor = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_SH)
+        _held_locks.append(descriptor)
 
     def _load_index(self) -> dict:
         if self._index is None:
@@ -65,16 +105,20 @@ class EventCache:
             return None
         archive, member = split(path)
         place = os.path.realpath(archive) + (f"!{member}" if member else "")
-        return f"{place}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}"
+        return f"{place}|{info.st_size}|{info.st_mtime_ns}|{info.st_ctime_ns}|{info.st_ino}"
 
     def content_hash(self, path: str) -> str | None:
-        """The file's sha256, from the index when size, mtime and inode are unchanged."""
+        """The file's sha256, from the index when size, mtime, ctime and inode are unchanged; None when
+        the file cannot be read (it is then read, and reported, like any unreadable file)."""
         key = self._stat_key(path)
         if key is None:
             return None
         index = self._load_index()
-        if key not in index:
-            index[key] = file_sha256(path)
+        if key not in index or self.rehash:
+            try:
+                index[key] = file_sha256(path)
+            except OSError:
+                return None
         return index[key]
 
     def _paths(self, sha: str) -> tuple[Path, Path, Path]:
@@ -86,7 +130,8 @@ class EventCache:
         events, rejects, meta = self._paths(sha)
         try:
             report = json.loads(meta.read_text())
-            if not any(events.glob(PART_GLOB)):
+            if not any(events.glob(PART_GLOB)) or _part_sizes(events) != report.get("parts"):
+                self._drop(sha)  # a part cut short or lost (full disk, crash): read the file again
                 return None
             if report.get("rejected") == 0:  # most files: no need to open their rejects
                 return events, pl.DataFrame(schema=_STORED_REJECT_SCHEMA), report
@@ -94,11 +139,18 @@ class EventCache:
         except (OSError, ValueError, pl.exceptions.PolarsError):
             return None
 
+    def _drop(self, sha: str) -> None:
+        events, rejects, meta = self._paths(sha)
+        for path in (meta, rejects):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(events, ignore_errors=True)
+
     def put(self, sha: str, parts: Path, rejects: pl.DataFrame, report) -> Path:
         """Make a file's event parts (written by event_store.PartWriter in a scratch directory under
         this cache) its entry, by a rename; store its rejects and report. Returns the entry's parts."""
         events_path, rejects_path, meta_path = self._paths(sha)
-        events_path.parent.mkdir(parents=True, exist_ok=True)
+        for directory in (events_path.parent.parent, events_path.parent):  # mkdir's parents get 0755
+            directory.mkdir(exist_ok=True, mode=0o700)
         shutil.rmtree(events_path, ignore_errors=True)  # an entry without its report: left by a crash
         os.replace(parts, events_path)
         _atomic_parquet(rejects.drop("file"), rejects_path)
@@ -109,29 +161,43 @@ class EventCache:
         }
         for key in ("first_ts", "last_ts"):
             fields[key] = fields[key].isoformat() if isinstance(fields[key], datetime) else None
+        fields["parts"] = _part_sizes(events_path)
         _atomic_text(json.dumps(fields), meta_path)
         return events_path
 
     def save_index(self):
         if self._index is not None:
-            self.root.mkdir(parents=True, exist_ok=True)
+            _private_root(self.root)
             _atomic_text(json.dumps(self._index), self.index_path)
 
     def clear(self) -> int:
-        """Remove every cached file; returns how many were removed."""
+        """Remove every cached file; returns how many were removed. Raises CacheBusy while another
+        command reads the cache."""
         removed = 0
         if self.root.exists():
+            descriptor = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(descriptor)
+                raise CacheBusy(f"another apiforensics command is reading {self.root}; try again") from None
             for path in sorted(self.root.rglob("*"), reverse=True):
                 if path.is_file() and (path.suffix in (".parquet", ".json")):
                     path.unlink()
                     removed += 1
                 elif path.is_dir() and not any(path.iterdir()):
                     path.rmdir()
+            os.close(descriptor)
         self._index = {}
         return removed
 
 
+def _part_sizes(directory: Path) -> dict[str, int]:
+    return {part.name: part.stat().st_size for part in sorted(directory.glob("*.parquet"))}
+
+
 def restore_report_fields(fields: dict) -> dict:
+    fields.pop("parts", None)
     for key in ("first_ts", "last_ts"):
         if fields.get(key):
             fields[key] = datetime.fromisoformat(fields[key])

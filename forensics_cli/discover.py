@@ -1,5 +1,6 @@
 """Find log files under the given paths, recognise them by content, and order rotated sets."""
 
+import dataclasses
 import os
 import re
 import stat
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from forensics_cli.archives import SEPARATOR, is_archive, members
+from forensics_cli.archives import SEPARATOR, is_archive, members, shown_name
 from forensics_cli.decompress import DecompressedStream, UnsupportedCompression, compression_of, read_head
 
 SNIFF_BYTES = 64 * 1024
@@ -34,6 +35,7 @@ class Candidate:
     compression: str
     skip_status: str | None  # "empty", "not_a_log", "unreadable", "truncated"; None: it looks like a log
     skip_reason: str = ""
+    disk_path: str = ""  # the name to open, when `path` had to be shown differently (not UTF-8)
 
 
 def rotation_key(name: str) -> tuple[str, tuple]:
@@ -157,7 +159,23 @@ def discover(paths: list[str]) -> list[Candidate]:
                 candidates.append(_candidate(path, base))
     for path, reason in errors:
         candidates.append(Candidate(path, path, (1, 0, ""), Path(path).name, "none", "unreadable", reason))
+    candidates = [_shown(c) for c in candidates]
     return sorted(candidates, key=lambda c: (c.service, c.rotation_base, c.rotation_order, c.path))
+
+
+def _shown(candidate: Candidate) -> Candidate:
+    """The candidate named in text every output can hold (a file name need not be UTF-8)."""
+    path = shown_name(candidate.path)
+    if path == candidate.path and candidate.service.isprintable():
+        return candidate
+    return dataclasses.replace(
+        candidate,
+        path=path,
+        rotation_base=shown_name(candidate.rotation_base),
+        service=shown_name(candidate.service),
+        skip_reason=shown_name(candidate.skip_reason),
+        disk_path=candidate.path if path != candidate.path else "",
+    )
 
 
 def _archive_candidates(archive: Path, errors: list[tuple[str, str]]) -> list[Candidate]:

@@ -5,6 +5,7 @@ when the process ends (--no-cache, a file that changed while it was read).
 """
 
 import atexit
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -31,7 +32,7 @@ class PartWriter:
         self.directory = directory
         self.parts = 0
         try:
-            directory.mkdir(parents=True)
+            directory.mkdir(parents=True, mode=0o700)  # raw log lines: tokens, passwords
         except OSError as exc:
             raise StoreWriteError(str(exc)) from exc
 
@@ -39,9 +40,10 @@ class PartWriter:
         stored = events.drop(PER_FILE_COLUMNS)
         try:
             # lz4: fast to write and read, and the store is disposable
-            stored.write_parquet(self.directory / f"part-{self.parts:06d}.parquet", compression="lz4")
-            subset = stored.filter(auth_candidates())
-            subset.write_parquet(self.directory / f"auth-{self.parts:06d}.parquet", compression="lz4")
+            for name, frame in (("part", stored), ("auth", stored.filter(auth_candidates()))):
+                target = self.directory / f"{name}-{self.parts:06d}.parquet"
+                frame.write_parquet(target, compression="lz4")
+                os.chmod(target, 0o600)
         except (OSError, pl.exceptions.PolarsError) as exc:
             raise StoreWriteError(str(exc)) from exc
         self.parts += 1
@@ -65,7 +67,7 @@ def new_scratch_dir(parent: Path | None) -> Path:
     """A directory for this run's parts that is removed at exit. Inside the cache root when there is one,
     so that a finished file's parts become a cache entry by a rename."""
     if parent is not None:
-        parent.mkdir(parents=True, exist_ok=True)
+        parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     directory = Path(tempfile.mkdtemp(prefix=".run-" if parent else "apiforensics-", dir=parent))
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
     return directory

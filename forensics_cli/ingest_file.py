@@ -13,7 +13,7 @@ from forensics_cli.documents import MAX_DOCUMENT_BYTES, document_chunk, looks_li
 from forensics_cli.families import FAMILIES, GENERIC, base_name, matches, recognise_all
 from forensics_cli.families.generic import GENERIC_FIELDS
 from forensics_cli.families.spec import LogFamily
-from forensics_cli.normalize import TEXT_FIELDS, normalize
+from forensics_cli.normalize import TEXT_FIELDS, Normalized, normalize
 from forensics_cli.parse import MAX_JSON_LINE_BYTES, SAMPLE_LINES, build_tree, decode_objects
 from forensics_cli.reader import LineChunk, ReadState, read_line_chunks
 from forensics_cli.schema import REJECT_SCHEMA
@@ -44,6 +44,8 @@ class FileReport:
     document: bool = False  # the file held JSON documents (an array, a wrapper, pretty-printed), not lines
     family: str = ""  # the log family recognised (families/), "" when no line was read
     timed: int = 0  # events that got a usable time
+    bad_time: int = 0  # events whose time was written but could not be read (not analysed by time)
+    bad_time_lines: list[int] = field(default_factory=list)  # the first BAD_TIME_EXAMPLES of them
     coverage: dict[str, int] = field(default_factory=dict)  # canonical field -> events that have it
 
 
@@ -100,6 +102,7 @@ def sample_records(lines: pl.Series, limit: int = SAMPLE_LINES) -> list[dict]:
     return records
 
 
+BAD_TIME_EXAMPLES = 5  # line numbers of unreadable times named in the reason
 MAX_FAMILIES_PER_FILE = 4  # a file mixing more families than this reads the rarer ones as the most common
 
 
@@ -141,7 +144,10 @@ def _normalize_mixed(decoded, families: list[LogFamily], base: pl.DataFrame, tz:
         if mask.any():
             subset = {path: values.filter(mask) for path, values in decoded.items()}
             parts.append(normalize(subset, family, base.filter(mask), tz))
-    return pl.concat(parts).sort("line")
+    return Normalized(
+        pl.concat([p.events for p in parts]).sort("line"),
+        pl.concat([p.unreadable_time_lines for p in parts]).sort(),
+    )
 
 
 _REGISTRY_RANK = {family.name: rank for rank, family in enumerate(FAMILIES)}
@@ -171,11 +177,11 @@ def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, famili
         "raw",
     )
     if len(families) == 1:
-        events = normalize(decoded, families[0], base, options.tz)
+        normalized = normalize(decoded, families[0], base, options.tz)
     else:
-        events = _normalize_mixed(decoded, families, base, options.tz)
+        normalized = _normalize_mixed(decoded, families, base, options.tz)
     rejects = rejects.select(pl.lit(candidate.path).alias("file"), "line", "reason", "detail", "raw")
-    return events, rejects
+    return normalized, rejects
 
 
 def parse_file(
@@ -192,9 +198,9 @@ def parse_file(
                 families = families_for(sample_records(chunk.frame["raw"]), options)
                 report.family = ", ".join(f.name for f in families)
                 tree = build_tree(list(dict.fromkeys(p for f in families for p in f.paths())))
-            events, rejects = _parse_chunk(chunk, candidate, rank, tree, families, options)
-            _count_events(report, events)
-            write_events(events)
+            normalized, rejects = _parse_chunk(chunk, candidate, rank, tree, families, options)
+            _count_events(report, normalized)
+            write_events(normalized.events)
             reject_parts.append(rejects)
     except OSError as exc:  # vanished or became unreadable between discovery and reading
         state.problem = exc.strerror or str(exc)
@@ -246,8 +252,14 @@ def _documents_or_lines(chunks: Iterator[LineChunk], report: FileReport) -> Iter
     yield document
 
 
-def _count_events(report: FileReport, events: pl.DataFrame):
+def _count_events(report: FileReport, normalized: Normalized):
     """Add one chunk's events to the report's count and time range."""
+    events = normalized.events
+    unreadable = normalized.unreadable_time_lines
+    if unreadable.len():
+        report.bad_time += unreadable.len()
+        room = BAD_TIME_EXAMPLES - len(report.bad_time_lines)
+        report.bad_time_lines += unreadable.head(max(room, 0)).to_list()
     report.parsed += events.height
     counts = events.select(pl.col(name).count() for name in COVERAGE_FIELDS).row(0, named=True)
     for name, count in counts.items():
@@ -281,3 +293,8 @@ def _fill_report(report: FileReport, state: ReadState, rejects: pl.DataFrame):
     elif report.timed == 0:
         report.status = "no_timestamps"
         report.reason = f"none of {report.parsed} events has a time this parser can read ({report.family})"
+    elif report.bad_time:
+        lines = ", ".join(map(str, report.bad_time_lines))
+        more = ", …" if report.bad_time > len(report.bad_time_lines) else ""
+        report.status = "bad_timestamps"
+        report.reason = f"{report.bad_time} events with a time that cannot be read (lines {lines}{more})"

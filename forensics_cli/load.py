@@ -16,8 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from forensics_cli.archives import stat_of
-from forensics_cli.cache import EventCache, restore_report_fields, with_file
+from forensics_cli.archives import remember_name, stat_of
+from forensics_cli.cache import CacheUnsafe, EventCache, restore_report_fields, with_file
 from forensics_cli.discover import Candidate, discover, sniff
 from forensics_cli.event_store import AUTH_GLOB, PartWriter, StoreWriteError, new_scratch_dir, scan_parts
 from forensics_cli.families import BY_NAME, base_name
@@ -39,6 +39,7 @@ class LoadResult:
     reports: list[FileReport]
     rejects: pl.DataFrame  # every rejected line (REJECT_SCHEMA)
     auth_candidates: pl.LazyFrame  # the events that can be auth attempts (subsets.py), stored apart
+    notes: list[str] = field(default_factory=list)  # about the run, not a file (the cache was not used)
 
 
 @dataclass
@@ -51,6 +52,7 @@ class LoadOptions:
     use_cache: bool = True
     workers: int = max(1, min(4, os.cpu_count() or 1))
     processes: bool = True  # allow worker processes for large inputs
+    rehash: bool = False  # hash every file again, even when the cache index knows it (a hash is printed)
 
     def settings_key(self) -> str:
         """What, besides a file's bytes, decides its normalized events (keys the cache)."""
@@ -95,6 +97,8 @@ def _read_fresh(candidate: Candidate, rank: int, options: LoadOptions, scratch: 
     `scratch`; they become the file's cache entry when there is a cache and the file did not change while
     it was read. Returns (directory of parts, or the events themselves when they could not be written,
     or None for a skipped file; rejects; report)."""
+    if candidate.disk_path:  # a worker process learns the file's name on disk
+        remember_name(candidate.path, candidate.disk_path)
     report = _new_report(candidate, rank, options)
     report.compression, skip, reason = sniff(candidate.path)
     if skip:
@@ -202,7 +206,7 @@ def load(
     """Every log file under `paths` as one lazy event frame, files read in parallel (and cached)."""
     options = options or LoadOptions()
     candidates = discover(paths)
-    cache = EventCache(options.cache_dir, options.settings_key()) if options.use_cache else None
+    cache, notes = _open_cache(options)
     # per file: (its events: a directory of parts, a frame held in memory, or None; rejects; report)
     results: list[tuple] = [None] * len(candidates)
     misses: dict[int, str | None] = {}
@@ -236,7 +240,7 @@ def load(
             pass
     if not results:
         return LoadResult(
-            empty_events().lazy(), [], pl.DataFrame(schema=REJECT_SCHEMA), empty_events().lazy()
+            empty_events().lazy(), [], pl.DataFrame(schema=REJECT_SCHEMA), empty_events().lazy(), notes
         )
     services = services_by_evidence(candidates, [report for _, _, report in results], options)
     for (_, _, report), service in zip(results, services, strict=True):
@@ -250,4 +254,22 @@ def load(
         [report for _, _, report in results],
         pl.concat([rejects for _, rejects, _ in results]),
         pl.concat([auth for _, auth in frames], how="vertical"),
+        notes,
     )
+
+
+def _open_cache(options: LoadOptions) -> tuple[EventCache | None, list[str]]:
+    """The cache, locked for reading; None (and why) when it must not or cannot be used."""
+    if not options.use_cache:
+        return None, []
+    cache = EventCache(options.cache_dir, options.settings_key())
+    cache.rehash = options.rehash
+    try:
+        cache.open_for_reading()
+    except CacheUnsafe as exc:
+        return None, [f"{exc} (files were read without it)"]
+    except OSError as exc:
+        return None, [
+            f"cache {cache.root} cannot be used: {exc.strerror or exc} (files were read without it)"
+        ]
+    return cache, []

@@ -1,5 +1,7 @@
 """Turn the decoded JSON paths of one chunk into rows of the event schema, as its log family declares."""
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from forensics_cli.families.spec import UNITS_TO_MS, LogFamily, OutcomeMap
@@ -13,8 +15,21 @@ _V6_WITH_PORT = r"^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$"
 _V4_WITH_PORT = r"^(\d{1,3}(?:\.\d{1,3}){3}):(\d+)$"
 # canonical string fields taken from paths (and patterns): the rest are derived below
 TEXT_FIELDS = (
-    "ts", "request_id", "event", "method", "path", "query", "status", "ip", "forwarded_for", "user",
-    "user_agent", "reason", "action", "target", "level",
+    "ts",
+    "request_id",
+    "event",
+    "method",
+    "path",
+    "query",
+    "status",
+    "ip",
+    "forwarded_for",
+    "user",
+    "user_agent",
+    "reason",
+    "action",
+    "target",
+    "level",
 )
 
 
@@ -102,12 +117,20 @@ def _duration(decoded: dict[str, pl.Series], family: LogFamily) -> pl.Expr:
     return pl.when(duration.abs() < 1e15).then(duration)
 
 
+@dataclass
+class Normalized:
+    """A chunk's events, and the lines whose time was written but could not be read."""
+
+    events: pl.DataFrame
+    unreadable_time_lines: pl.Series
+
+
 def normalize(
     decoded: dict[str, pl.Series],
     family: LogFamily,
     base: pl.DataFrame,
     tz: str = "UTC",
-) -> pl.DataFrame:
+) -> Normalized:
     """Event rows for the decoded lines, read as `family` declares. `base` has file, line, file_rank and
     raw per row; `service` is the family's service field (null where it has none): the loader fills in
     the rest."""
@@ -152,4 +175,7 @@ def normalize(
     combined = pl.concat([base, events], how="horizontal").with_columns(
         pl.col("_service_field").alias("service")
     )
-    return combined.select([pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items()])
+    unreadable = combined.filter(pl.col("_ts_raw").is_not_null() & pl.col("ts").is_null())["line"]
+    return Normalized(
+        combined.select([pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items()]), unreadable
+    )

@@ -44,6 +44,7 @@ def load_events(
     cache_dir: str | None = None,
     use_cache: bool = True,
     on_file: Callable[[FileReport], None] | None = None,
+    rehash: bool = False,
 ) -> LoadResult:
     """Load, then keep [since, until). Raises InputError for what the user must fix."""
     try:
@@ -60,6 +61,7 @@ def load_events(
         service=service,
         cache_dir=cache_dir,
         use_cache=use_cache,
+        rehash=rehash,
     )
     try:
         result = load(paths, options, on_file)

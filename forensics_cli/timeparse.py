@@ -154,12 +154,12 @@ def fill_with_dateutil(raw: pl.Series, parsed: pl.Series, tz: str = "UTC") -> pl
     for value in raw.filter(missing).unique().to_list():
         try:
             moment = dateutil_parser.parse(value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
+            # +24:00 offsets and local times next to year 1 or 9999 fail only here
+            lookup[value] = moment.astimezone(UTC)
         except (ValueError, OverflowError, TypeError):
             lookup[value] = None
-            continue
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=zone)
-        lookup[value] = moment.astimezone(UTC)
     filled = raw.replace_strict(lookup, default=None, return_dtype=TS_DTYPE)
     return parsed.fill_null(filled)
 

@@ -153,7 +153,7 @@ def test_internal_errors_are_one_line_and_debug_shows_the_traceback(tmp_path, ru
     write_log(tmp_path / "a.log", [seed_line(at(0))])
     monkeypatch.setattr(gaps, "_silences", lambda *a: 1 / 0)
     result = run("gaps", "-q", tmp_path)
-    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert result.exit_code == 3 and len(result.stderr.strip().splitlines()) == 1
     assert "ZeroDivisionError" in result.stderr and "--debug" in result.stderr
     with pytest.raises(ZeroDivisionError):
         run("--debug", "gaps", "-q", tmp_path)

@@ -20,6 +20,7 @@ INGEST_COLUMNS = [
     "format",
     "timed",
     "coverage",
+    "bad_time",
 ]
 # canonical fields whose share of events the coverage column shows, in this order
 COVERAGE_SHOWN = ("ts", "request_id", "ip", "user", "status", "outcome", "event", "path")
@@ -44,6 +45,7 @@ def ingest_report(reports: list[FileReport]) -> pl.DataFrame:
             "format": [r.family for r in rows],
             "timed": [r.timed for r in rows],
             "coverage": [_coverage(r) for r in rows],
+            "bad_time": [r.bad_time for r in rows],
         },
         schema={
             "file": pl.String,
@@ -60,6 +62,7 @@ def ingest_report(reports: list[FileReport]) -> pl.DataFrame:
             "format": pl.String,
             "timed": pl.Int64,
             "coverage": pl.String,
+            "bad_time": pl.Int64,
         },
     ).select(INGEST_COLUMNS)
 

@@ -4,8 +4,10 @@ import click
 from polars.exceptions import PanicException
 
 from forensics_cli import __version__
+from forensics_cli.cache import CacheBusy, release_locks
 from forensics_cli.cli.commands import register
 from forensics_cli.render.machine import OutputError
+from forensics_cli.render.safe import terminal_safe
 from forensics_cli.session import InputError
 
 
@@ -18,24 +20,37 @@ class UserError(click.ClickException):
         return self.message
 
 
+class InternalError(click.ClickException):
+    """One line on stderr, exit code 3: the tool failed (a bug), not the user."""
+
+    exit_code = 3
+
+    def format_message(self) -> str:
+        return self.message
+
+
 class ForensicsGroup(click.Group):
-    """Turns every failure into the SPEC's one-line error with exit code 2; --debug shows tracebacks."""
+    """Turns a user's mistake into the SPEC's one-line error with exit code 2, and a bug into a one-line
+    error with exit code 3; --debug shows tracebacks."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except (InputError, OutputError) as exc:
+        except (InputError, OutputError, CacheBusy) as exc:
             raise UserError(str(exc)) from exc
         except BrokenPipeError:
             raise click.exceptions.Exit(0) from None
         except (Exception, PanicException) as exc:  # a bug (Polars panics are BaseExceptions): one line
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            raise UserError(
-                f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)"
+            raise InternalError(
+                f"internal error: {type(exc).__name__}: {terminal_safe(str(exc))[:500]} "
+                "(run again with --debug for the traceback)"
             ) from exc
+        finally:
+            release_locks()  # the command is done with the cache: `cache clear` may run
 
 
 @click.group(
@@ -55,6 +70,7 @@ def cli(ctx: click.Context, debug: bool):
     Exit codes: 0 ran, nothing found (timeline: events found; ingest: all read)
                 1 ran, findings reported (timeline: no match; ingest: damage)
                 2 usage or input error
+                3 internal error (a bug in apiforensics: please report it)
     """
     ctx.obj = {"debug": debug}
 

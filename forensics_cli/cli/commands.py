@@ -16,7 +16,14 @@ from forensics_cli.cache import EventCache
 from forensics_cli.cli.options import CommonArgs, Duration, common_options
 from forensics_cli.export import write_events
 from forensics_cli.render.machine import emit, format_for, serialize
-from forensics_cli.render.report import ingest_table, print_hint, print_summary, progress, rejects_table
+from forensics_cli.render.report import (
+    ingest_table,
+    print_hint,
+    print_notes,
+    print_summary,
+    progress,
+    rejects_table,
+)
 from forensics_cli.render.tables import render_text
 from forensics_cli.render.views import bruteforce_view, gaps_view, secrets_view, timeline_view
 from forensics_cli.secrets.exposure import SecretsConfigError
@@ -26,7 +33,7 @@ from forensics_cli.session import InputError, load_events
 from forensics_cli.subsets import DEFAULT_LOGIN_PATHS
 
 
-def _load(common: CommonArgs):
+def _load(common: CommonArgs, rehash: bool = False):
     with progress("logs", not common.quiet) as on_file:
         result = load_events(
             common.paths,
@@ -38,7 +45,9 @@ def _load(common: CommonArgs):
             cache_dir=common.cache_dir,
             use_cache=not common.no_cache,
             on_file=on_file,
+            rehash=rehash,
         )
+    print_notes(result.notes, common.quiet)
     return result
 
 
@@ -81,7 +90,7 @@ def ingest(common: CommonArgs, events_out, rejects_out):
     truncated, unreadable, empty, not_a_log, no_timestamps, unmapped), the sha256 of the stored
     bytes, and the coverage of the canonical fields. Exit 0 when every log file was read whole
     and understood, 1 otherwise."""
-    result = _load(common)
+    result = _load(common, rehash=True)  # the sha256 column is printed: never from the index alone
     report = ingest_report(result.reports)
     rejects = redact_column(result.rejects)  # a traceback in a log must not leak a key again
     if events_out:

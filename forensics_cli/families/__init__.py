@@ -69,6 +69,8 @@ def base_name(name: str) -> str:
     """The registry name a report or a merged family names first: 'okta+field-map' and 'gcp_audit, json'
     -> 'okta', 'gcp_audit' (`LogFamily.over` and FileReport.family write those forms)."""
     return name.split(",")[0].split("+")[0].strip()
+
+
 _MISSING = object()
 
 

@@ -52,7 +52,7 @@ def health_summary(reports: list[FileReport]) -> list[str]:
     )
     lines = [totals]
     for r in reports:
-        if r.status in ("truncated", "unreadable", "no_timestamps", "unmapped"):
+        if r.status in ("truncated", "unreadable", "no_timestamps", "unmapped", "bad_timestamps"):
             lines.append(f"warning: {r.file}: {r.status}: {r.reason}")
         elif r.rejected:
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(r.reject_reasons.items()))
@@ -64,6 +64,14 @@ def health_summary(reports: list[FileReport]) -> list[str]:
         total = sum(r.parsed - r.timed for r in untimed)
         lines.append(f"warning: {total:,} events without a time were not analysed by time: {named}{more}")
     return [terminal_safe(line) for line in lines]
+
+
+def print_notes(notes: list[str], quiet: bool):
+    """Warnings about the run itself (the cache could not be used), on stderr."""
+    if notes and not quiet:
+        console = stderr_console()
+        for note in notes:
+            console.print(terminal_safe(f"warning: {note}"), style="yellow", markup=False)
 
 
 def print_summary(reports: list[FileReport], quiet: bool):

@@ -158,7 +158,7 @@ def authorization_secret(value: str) -> tuple[str, str] | None:
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(credential, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, ValueError):  # not base64 (non-ASCII too), or not UTF-8 inside
             return None
         user, sep, password = decoded.partition(":")
         return ("basic_auth", credential) if sep and password and not is_placeholder(password) else None

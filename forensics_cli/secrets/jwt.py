@@ -10,6 +10,14 @@ def _b64(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
+def _expiry(exp: float) -> datetime | None:
+    """The `exp` claim as a time; None when no calendar holds it (1e20, NaN: a forged or broken token)."""
+    try:
+        return datetime.fromtimestamp(exp, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def decode(token: str) -> tuple[dict, dict] | None:
     """(header, claims) of a JWT, or None when it is not one."""
     parts = token.split(".")
@@ -37,8 +45,10 @@ def describe(token: str, at: datetime | None) -> tuple[str, str] | None:
             notes.append(f"{claim}={str(claims[claim])[:40]}")
     valid = None
     exp = claims.get("exp")
-    if isinstance(exp, int | float):
-        expires = datetime.fromtimestamp(exp, UTC)
+    expires = _expiry(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+    if isinstance(exp, int | float) and expires is None:
+        notes.append(f"exp={str(exp)[:24]} (not a valid time)")
+    elif expires is not None:
         notes.append("exp=" + expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
         if at is not None:
             valid = expires > at

@@ -1,0 +1,210 @@
+"""The red-team defects of issue 18: each test failed before its fix, and asserts what a user would see."""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, at, rows_of, seed_line, write_log
+
+
+def _jwt(claims: bytes) -> str:
+    def part(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    header = part(b'{"alg":"HS256","typ":"JWT"}')
+    return f"{header}.{part(claims)}.abcdefghijklmnopqrstuvwxyz012345"
+
+
+def test_a_jwt_expiring_in_the_year_3e12_is_a_finding_not_a_crash(tmp_path, run):
+    token = _jwt(b'{"sub":"x","exp":1e20}')
+    write_log(tmp_path / "a.log", [seed_line(at(0), request_id="r1", authorization="Bearer " + token)])
+    result = run("scan-secrets", "-q", "--format", "jsonl", tmp_path)
+    (finding,) = rows_of(result)
+    assert result.exit_code == 1 and finding["rule"] == "jwt" and "not a valid time" in finding["detail"]
+    shown = run("timeline", "-q", "--request-id", "r1", "--raw", "--format", "jsonl", tmp_path)
+    assert shown.exit_code == 0 and token not in shown.stdout and rows_of(shown)[0]["line"] == 1
+
+
+def test_a_non_ascii_basic_credential_does_not_abort_the_scan(tmp_path, run):
+    write_log(
+        tmp_path / "a.log",
+        [
+            seed_line(at(0), request_id="r1", headers={"Authorization": "Basic é"}),
+            seed_line(at(1), request_id="r2", password="Hunter2-Hunter2-Hunter2"),
+        ],
+    )
+    result = run("scan-secrets", "-q", "--format", "jsonl", tmp_path)
+    assert result.exit_code == 1 and [r["line"] for r in rows_of(result)] == [2]
+
+
+def test_impossible_offsets_and_unreadable_times_are_counted_and_make_ingest_exit_1(tmp_path, run):
+    write_log(
+        tmp_path / "a.log",
+        [
+            {"timestamp": "2026-11-18T10:00:00+24:00", "request_id": "r1"},
+            {"timestamp": "0001-01-01T00:00:00-23:00", "request_id": "r2"},
+            {"timestamp": "2026-11-20T10:00:00 America/New_York", "request_id": "r3"},
+            {"timestamp": "2026-11-18T10:00:01Z", "request_id": "r4"},
+            {"request_id": "r5"},  # no time at all: untimed, not unreadable
+        ],
+    )
+    result = run("ingest", "--format", "jsonl", "-q", tmp_path)
+    (row,) = rows_of(result)
+    assert result.exit_code == 1
+    assert (row["status"], row["bad_time"], row["timed"]) == ("bad_timestamps", 3, 1)
+    assert "lines 1, 2, 3" in row["reason"]
+    timeline = run("timeline", "-q", "--request-id", "r4", "--format", "jsonl", tmp_path)
+    assert [r["line"] for r in rows_of(timeline)] == [4]
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path, run):
+    directory = os.fsencode(tmp_path / "logs")
+    os.makedirs(directory)
+    with open(os.path.join(directory, b"\xff\xfe.log"), "w") as handle:
+        handle.write(json.dumps(seed_line(at(0), request_id="r1")) + "\n")
+    for extra in ([], ["--no-cache"]):
+        (row,) = rows_of(run("ingest", "--format", "jsonl", "-q", *extra, tmp_path / "logs"))
+        assert (row["status"], row["parsed"]) == ("ok", 1) and row["file"].endswith("\\xff\\xfe.log")
+    found = rows_of(run("timeline", "-q", "--request-id", "r1", "--format", "jsonl", tmp_path / "logs"))
+    assert [r["file"].split("/")[-1] for r in found] == ["\\xff\\xfe.log"]
+
+
+def test_internal_errors_have_their_own_exit_code(tmp_path, run, monkeypatch):
+    from forensics_cli.analyses import timeline
+
+    write_log(tmp_path / "a.log", [seed_line(at(0), request_id="r1")])
+    monkeypatch.setattr(timeline, "build_timeline", lambda *a, **k: 1 / 0)
+    from forensics_cli.cli import commands
+
+    monkeypatch.setattr(commands, "build_timeline", lambda *a, **k: 1 / 0)
+    result = run("timeline", "-q", "--request-id", "r1", tmp_path)
+    assert result.exit_code == 3 and result.stderr.startswith("Error: internal error: ZeroDivisionError")
+    assert run("timeline", "-q", tmp_path).exit_code == 2  # a usage error stays 2
+
+
+# --- the cache -------------------------------------------------------------------------------------
+
+
+def _brute_force_log(path, failures: int):
+    lines = [
+        seed_line(at(i), request_id=f"r{i}", path="/login", status=401, ip="203.0.113.9", user_id="alice")
+        for i in range(failures)
+    ]
+    return write_log(path, lines)
+
+
+def test_a_timestomped_rewrite_is_read_again_not_served_from_the_cache(tmp_path, run):
+    logs = tmp_path / "logs"
+    log = _brute_force_log(logs / "auth.log", 40)
+    first = run("bruteforce", "-q", "--format", "jsonl", logs)
+    assert first.exit_code == 1 and len(rows_of(first)) == 1
+    before = os.stat(log)
+    innocent = [seed_line(at(i), request_id=f"r{i}", path="/login", status=200) for i in range(40)]
+    text = "\n".join(json.dumps(x) for x in innocent) + "\n"
+    assert len(text) <= before.st_size
+    log.write_text(text.ljust(before.st_size - 1) + "\n")  # same size, same inode
+    os.utime(log, ns=(before.st_atime_ns, before.st_mtime_ns))  # touch -r: mtime put back
+    assert os.stat(log).st_mtime_ns == before.st_mtime_ns and os.stat(log).st_size == before.st_size
+    second = run("bruteforce", "-q", "--format", "jsonl", logs)
+    assert second.exit_code == 0 and rows_of(second) == []
+    (row,) = rows_of(run("ingest", "-q", "--format", "jsonl", logs))
+    import hashlib
+
+    assert row["sha256"] == hashlib.sha256(log.read_bytes()).hexdigest()
+
+
+def test_the_cache_is_private_to_its_owner(tmp_path, run):
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o755)
+    os.chmod(cache, 0o755)  # an existing cache directory others can read
+    write_log(tmp_path / "logs" / "a.log", [seed_line(at(0), request_id="r1", password="Hunter2-Hunter2")])
+    assert run("ingest", "-q", "--cache-dir", cache, tmp_path / "logs").exit_code == 0
+    assert cache.stat().st_mode & 0o777 == 0o700
+    stored = [p for p in cache.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".parquet" for p in stored)
+    assert all(p.stat().st_mode & 0o077 == 0 for p in stored), [oct(p.stat().st_mode) for p in stored]
+    assert all(p.stat().st_mode & 0o077 == 0 for p in cache.rglob("*") if p.is_dir())
+
+
+def test_a_cache_part_cut_short_is_dropped_and_the_file_read_again(tmp_path, run):
+    cache = tmp_path / "cache"
+    logs = tmp_path / "logs"
+    write_log(logs / "a.log", [seed_line(at(i), request_id=f"r{i}") for i in range(50)])
+    run("ingest", "-q", "--cache-dir", cache, logs)
+    (part,) = [p for p in cache.rglob("part-*.parquet")]
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])  # a full disk, a crash
+    for command in (["timeline", "--request-id", "r7"], ["gaps"], ["scan-secrets"]):
+        result = run(*command, "-q", "--format", "jsonl", "--cache-dir", cache, logs)
+        assert result.exit_code in (0, 1), result.stderr
+    found = rows_of(
+        run("timeline", "-q", "--request-id", "r7", "--format", "jsonl", "--cache-dir", cache, logs)
+    )
+    assert [r["line"] for r in found] == [8]
+
+
+def test_cache_clear_waits_for_no_reader_and_says_so(tmp_path, run):
+    from forensics_cli.cache import EventCache, release_locks
+
+    cache = tmp_path / "cache"
+    write_log(tmp_path / "logs" / "a.log", [seed_line(at(0), request_id="r1")])
+    run("ingest", "-q", "--cache-dir", cache, tmp_path / "logs")
+    reader = EventCache(cache, "x")
+    reader.open_for_reading()  # another command is reading
+    busy = run("cache", "clear", "--cache-dir", cache)
+    assert busy.exit_code == 2 and "another apiforensics command" in busy.stderr
+    assert list(cache.rglob("part-*.parquet"))
+    release_locks()
+    assert run("cache", "clear", "--cache-dir", cache).exit_code == 0
+    assert not list(cache.rglob("part-*.parquet"))
+
+
+# --- checks that need an unprivileged user (CI runs as root, and root reads anything) ---------------
+
+
+def _as_nobody(*args, cwd):
+    """Run the CLI as the unprivileged user `nobody` (setpriv); skipped where that cannot be done."""
+    if os.geteuid() != 0:
+        command = [sys.executable, "-m", "forensics_cli", *map(str, args)]
+    else:
+        setpriv = "/usr/bin/setpriv"
+        if not os.path.exists(setpriv):
+            pytest.skip("running as root without setpriv: cannot drop privileges to test permissions")
+        command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m"]
+        command += ["forensics_cli", *map(str, args)]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    env["APIFORENSICS_CACHE_DIR"] = str(cwd / "cache")
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def shared_dir(tmp_path_factory):
+    """A directory `nobody` can enter (pytest's temporary directories are private to root)."""
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="apiforensics-perm-", dir="/tmp")
+    os.chmod(directory, 0o777)
+    yield __import__("pathlib").Path(directory)
+    subprocess.run(["rm", "-rf", directory], check=False)
+
+
+@pytest.mark.parametrize("cache", ["with cache", "--no-cache"])
+def test_a_permission_denied_file_is_reported_and_the_rest_analysed(shared_dir, cache):
+    logs = shared_dir / "logs"
+    write_log(logs / "ok.log", [seed_line(at(0), request_id="r1")])
+    write_log(logs / "locked.log", [seed_line(at(1), request_id="r2")]).chmod(0o000)
+    os.chmod(logs, 0o755)
+    os.chmod(logs / "ok.log", 0o644)
+    extra = ["--no-cache"] if cache == "--no-cache" else []
+    result = _as_nobody("ingest", "--format", "jsonl", *extra, logs, cwd=shared_dir)
+    rows = {json.loads(line)["file"].split("/")[-1]: json.loads(line) for line in result.stdout.splitlines()}
+    assert result.returncode == 1, result.stderr
+    assert rows["locked.log"]["status"] == "unreadable" and "ermission denied" in rows["locked.log"]["reason"]
+    assert rows["ok.log"]["status"] == "ok"
+    found = _as_nobody(
+        "timeline", "-q", "--request-id", "r1", "--format", "jsonl", *extra, logs, cwd=shared_dir
+    )
+    assert found.returncode == 0 and json.loads(found.stdout)["line"] == 1
