@@ -6,6 +6,7 @@ import re
 import stat
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -14,6 +15,7 @@ from forensics_cli.archives import SEPARATOR, is_archive, members, shown_name
 from forensics_cli.decompress import DecompressedStream, UnsupportedCompression, compression_of, read_head
 
 SNIFF_BYTES = 64 * 1024
+LINK_OUTSIDE = "symbolic link to a file outside the given paths: "
 _JSON_OPENING = re.compile(rb"(?:^|\n)[ \t\r]*\{")
 
 _COMPRESSED_SUFFIX = re.compile(r"\.(gz|bz2|xz|zst)$")
@@ -104,38 +106,55 @@ def sniff(path: str) -> tuple[str, str | None, str]:
     return compression, None, ""
 
 
-def _walk(root: Path, seen_dirs: set, errors: list[tuple[str, str]]):
-    """Files under root, recursively, following no directory twice (symlink loops)."""
-    try:
-        real = os.path.realpath(root)
-    except OSError as exc:
-        errors.append((str(root), str(exc)))
-        return
-    if real in seen_dirs:
-        errors.append((str(root), "directory visited twice (symlink loop)"))
-        return
-    seen_dirs.add(real)
-    try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError as exc:
-        errors.append((str(root), exc.strerror or str(exc)))
-        return
-    for entry in entries:
-        path = Path(entry.path)
+def _walk(root: Path, errors: list[tuple[str, str]], inside: Callable[[str], bool]):
+    """Files under root, depth first without recursion (a tree 10,000 levels deep is fine), following no
+    directory twice (symlink loops) and no link whose target leaves the given PATHS (`inside`)."""
+    seen_dirs: set[str] = set()
+    stack = [root]
+    while stack:
+        directory = stack.pop()
         try:
-            if entry.is_dir():
-                yield from _walk(path, seen_dirs, errors)
-            else:
-                yield path
+            real = os.path.realpath(directory)
         except OSError as exc:
-            errors.append((str(path), exc.strerror or str(exc)))
+            errors.append((str(directory), str(exc)))
+            continue
+        if real in seen_dirs:
+            errors.append((str(directory), "directory visited twice (symlink loop)"))
+            continue
+        seen_dirs.add(real)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            errors.append((str(directory), exc.strerror or str(exc)))
+            continue
+        subdirectories = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink() and not inside(os.path.realpath(path)):
+                    target = shown_name(os.path.realpath(path))
+                    reason = f"{LINK_OUTSIDE}{target} (not followed; --follow-links reads it)"
+                    errors.append((str(path), reason))
+                elif entry.is_dir():
+                    subdirectories.append(path)
+                else:
+                    yield path
+            except OSError as exc:
+                errors.append((str(path), exc.strerror or str(exc)))
+        stack.extend(reversed(subdirectories))  # the same order a recursive walk gives
 
 
-def discover(paths: list[str]) -> list[Candidate]:
-    """Every file under `paths`, sniffed and in rotation order (oldest first within each set).
+def discover(paths: list[str], follow_links: bool = False) -> list[Candidate]:
+    """Every file under `paths`, sniffed and in rotation order (oldest first within each set). A
+    symbolic link whose target is outside every given path is reported, not read, unless follow_links.
 
     Raises FileNotFoundError for a path that does not exist.
     """
+    roots = [os.path.realpath(p) for p in paths]
+
+    def inside(real: str) -> bool:
+        return follow_links or any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
     for given in paths:
         if not os.path.lexists(given):
             raise FileNotFoundError(given)
@@ -145,10 +164,10 @@ def discover(paths: list[str]) -> list[Candidate]:
     for given in paths:
         root = Path(given)
         if root.is_dir():
-            files, base = list(_walk(root, set(), errors)), root
+            files, base = list(_walk(root, errors, inside)), root
         else:
             files, base = [root], root.parent
-        for path in files:
+        for path in sorted(files, key=os.path.islink):  # a file and a link to it: the file's name is kept
             key = os.path.realpath(path)
             if key in seen_files:
                 continue

@@ -6,27 +6,25 @@ import tempfile
 
 import polars as pl
 
-from forensics_cli.render.machine import OutputError, for_machines
+from forensics_cli.guard import EvidenceGuard, OutputError, write_new
+from forensics_cli.render.machine import for_machines
 
 
-def write_events(events: pl.LazyFrame | pl.DataFrame, target: str, protected: set[str]):
+def write_events(events: pl.LazyFrame | pl.DataFrame, target: str, guard: EvidenceGuard):
     """FILE.parquet, FILE.csv, FILE.jsonl, or a directory of service=/day= Parquet partitions."""
-    if os.path.realpath(target) in protected:
-        raise OutputError(f"refusing to write {target}: it is one of the input log files")
     extension = os.path.splitext(target)[1].lower()
+    if extension in (".parquet", ".csv", ".jsonl"):
+        guard.check_file(target)
+    else:
+        guard.check_directory(target)
     events = events.lazy().collect()
     try:
-        if extension in (".parquet", ".csv", ".jsonl"):
-            directory = os.path.dirname(os.path.abspath(target))
-            handle, temporary = tempfile.mkstemp(prefix=".apiforensics-", dir=directory)
-            os.close(handle)
-            if extension == ".parquet":
-                events.write_parquet(temporary)
-            elif extension == ".csv":
-                for_machines(events).write_csv(temporary)
-            else:
-                for_machines(events).write_ndjson(temporary)
-            os.replace(temporary, target)
+        if extension == ".parquet":
+            write_new(target, events.write_parquet)
+        elif extension == ".csv":
+            write_new(target, for_machines(events).write_csv)
+        elif extension == ".jsonl":
+            write_new(target, for_machines(events).write_ndjson)
         else:
             _write_partitions(events, target)
     except OSError as exc:

@@ -45,6 +45,7 @@ def load_events(
     use_cache: bool = True,
     on_file: Callable[[FileReport], None] | None = None,
     rehash: bool = False,
+    follow_links: bool = False,
 ) -> LoadResult:
     """Load, then keep [since, until). Raises InputError for what the user must fix."""
     try:
@@ -62,6 +63,7 @@ def load_events(
         cache_dir=cache_dir,
         use_cache=use_cache,
         rehash=rehash,
+        follow_links=follow_links,
     )
     try:
         result = load(paths, options, on_file)

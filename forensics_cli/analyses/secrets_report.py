@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from forensics_cli.guard import EvidenceGuard
 from forensics_cli.load import LoadResult
 from forensics_cli.secrets.exposure import (
     apply_allowlist,
@@ -69,6 +70,6 @@ def find(
     return SecretFindings(rows, group_exposure(rows, newest_file_per_service(result)), allowed)
 
 
-def sanitize(result: LoadResult, findings: pl.DataFrame, out_dir: str) -> list[str]:
+def sanitize(result: LoadResult, findings: pl.DataFrame, out_dir: str, guard: EvidenceGuard) -> list[str]:
     files = [(r.file, r.compression) for r in result.reports if r.parsed or r.rejected]
-    return write_sanitized(findings, files, out_dir)
+    return write_sanitized(findings, files, out_dir, guard)

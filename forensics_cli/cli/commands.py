@@ -1,6 +1,5 @@
 """The commands. Each one: load events, run one analysis, render, exit with the SPEC's code."""
 
-import os
 import sys
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from forensics_cli.analyses.timeline import Selection, build_timeline, closest_r
 from forensics_cli.cache import EventCache
 from forensics_cli.cli.options import CommonArgs, Duration, common_options
 from forensics_cli.export import write_events
+from forensics_cli.guard import EvidenceGuard
 from forensics_cli.render.machine import emit, format_for, serialize
 from forensics_cli.render.report import (
     ingest_table,
@@ -46,13 +46,15 @@ def _load(common: CommonArgs, rehash: bool = False):
             use_cache=not common.no_cache,
             on_file=on_file,
             rehash=rehash,
+            follow_links=common.follow_links,
         )
     print_notes(result.notes, common.quiet)
     return result
 
 
-def _inputs(result) -> set[str]:
-    return {os.path.realpath(r.file) for r in result.reports}
+def _inputs(common: CommonArgs, result) -> EvidenceGuard:
+    """What no output may touch: the PATHS given and every input file."""
+    return EvidenceGuard(common.paths, [r.file for r in result.reports])
 
 
 def _output(common: CommonArgs, result, frame, table_view) -> None:
@@ -60,9 +62,9 @@ def _output(common: CommonArgs, result, frame, table_view) -> None:
     fmt = format_for(common.output, common.fmt)
     if fmt == "table":
         text = render_text(table_view(), to_file=bool(common.output))
-        emit(text, common.output, _inputs(result))
+        emit(text, common.output, _inputs(common, result))
     else:
-        emit(serialize(frame, fmt, raw_csv=common.raw_csv), common.output, _inputs(result))
+        emit(serialize(frame, fmt, raw_csv=common.raw_csv), common.output, _inputs(common, result))
 
 
 @click.command()
@@ -94,13 +96,13 @@ def ingest(common: CommonArgs, events_out, rejects_out):
     report = ingest_report(result.reports)
     rejects = redact_column(result.rejects)  # a traceback in a log must not leak a key again
     if events_out:
-        write_events(result.events, events_out, _inputs(result))
+        write_events(result.events, events_out, _inputs(common, result))
     if rejects_out:
         fmt = format_for(rejects_out, None)
         emit(
             serialize(rejects, "jsonl" if fmt == "table" else fmt, common.raw_csv),
             rejects_out,
-            _inputs(result),
+            _inputs(common, result),
         )
 
     def view():
@@ -289,7 +291,9 @@ def scan_secrets(
     except SecretsConfigError as exc:
         raise InputError(str(exc)) from exc
     if write_sanitized:
-        copies = secrets_report.sanitize(result, findings.all_after_allowlist, write_sanitized)
+        copies = secrets_report.sanitize(
+            result, findings.all_after_allowlist, write_sanitized, _inputs(common, result)
+        )
         if not common.quiet:
             print_hint(f"wrote {len(copies)} sanitized files under {write_sanitized}")
     rows = findings.rows if show_secrets else findings.rows.drop("secret")

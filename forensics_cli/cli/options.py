@@ -26,6 +26,7 @@ class CommonArgs:
     raw_csv: bool
     no_cache: bool
     cache_dir: str | None
+    follow_links: bool = False
 
 
 def default_paths(paths: tuple[str, ...]) -> list[str]:
@@ -85,6 +86,12 @@ def common_options(command):
         metavar="DIR",
         help="Normalized-event cache directory (default: the user cache directory).",
     )
+    @click.option(
+        "--follow-links",
+        is_flag=True,
+        help="Read files behind symbolic links that point outside PATHS (by default they are listed as "
+        "unreadable, not read).",
+    )
     @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on stderr.")
     @functools.wraps(command)
     def wrapper(
@@ -99,6 +106,7 @@ def common_options(command):
         raw_csv,
         no_cache,
         cache_dir,
+        follow_links,
         quiet,
         **kwargs,
     ):
@@ -115,6 +123,7 @@ def common_options(command):
             raw_csv,
             no_cache,
             cache_dir,
+            follow_links,
         )
         return command(common, **kwargs)
 

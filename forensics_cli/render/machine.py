@@ -2,18 +2,16 @@
 
 import os
 import sys
-import tempfile
 
 import polars as pl
 
+from forensics_cli.guard import EvidenceGuard, OutputError, write_new
 from forensics_cli.render.safe import spreadsheet_safe
+
+__all__ = ["OutputError", "emit", "format_for", "serialize"]
 
 FORMATS = ("table", "csv", "json", "jsonl")
 EXTENSION_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-
-
-class OutputError(Exception):
-    """The report cannot be written where the user asked."""
 
 
 def for_machines(frame: pl.DataFrame) -> pl.DataFrame:
@@ -48,24 +46,23 @@ def format_for(output: str | None, fmt: str | None) -> str:
     return "table"
 
 
-def write_atomically(path: str, text: str, protected: set[str]):
-    """Write `text` to `path` through a temporary file and a rename; never over an input file."""
-    target = os.path.realpath(path)
-    if target in protected:
-        raise OutputError(f"refusing to write {path}: it is one of the input log files")
-    directory = os.path.dirname(target) or "."
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".apiforensics-", dir=directory)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+def write_atomically(path: str, text: str, guard: EvidenceGuard):
+    """Write `text` to `path` through a new temporary file and a rename; never in the evidence."""
+    guard.check_file(path)
+
+    def write(temporary: str):
+        with open(temporary, "w", encoding="utf-8", newline="") as out:
             out.write(text)
-        os.replace(temporary, target)
+
+    try:
+        write_new(path, write)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def emit(text: str, output: str | None, protected: set[str]):
+def emit(text: str, output: str | None, guard: EvidenceGuard):
     if output and output != "-":
-        write_atomically(output, text, protected)
+        write_atomically(output, text, guard)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -3,13 +3,13 @@
 import bz2
 import gzip
 import lzma
-import os
 from pathlib import Path
 
 import orjson
 import polars as pl
 
 from forensics_cli.decompress import DecompressedStream
+from forensics_cli.guard import EvidenceGuard, write_new
 from forensics_cli.secrets.redact import mask
 from forensics_cli.secrets.scan import candidate_filter_on, scan_line
 
@@ -56,12 +56,15 @@ def sanitize_line(raw: str, hits: list[tuple[str, str, list[str]]]) -> str:
     return raw
 
 
-def write_sanitized(findings: pl.DataFrame, files: list[tuple[str, str]], out_dir: str) -> list[str]:
+def write_sanitized(
+    findings: pl.DataFrame, files: list[tuple[str, str]], out_dir: str, guard: EvidenceGuard
+) -> list[str]:
     """Copy every (path, compression) log file to out_dir with the found secrets replaced; returns the copies.
 
-    Inputs are only read; the copy keeps each file's compression.
+    Inputs are only read; the copy keeps each file's compression. out_dir must not be inside, above or
+    linked into the evidence (guard), and every copy is a new file renamed into place.
     """
-    root = Path(out_dir)
+    root = Path(guard.check_directory(out_dir))
     by_line: dict[tuple[str, int], list] = {}
     for file, line, rule, fp, needles in findings.select(
         "file", "line", "rule", "fingerprint", "needles"
@@ -70,23 +73,32 @@ def write_sanitized(findings: pl.DataFrame, files: list[tuple[str, str]], out_di
     written = []
     for path, compression in files:
         target = _target(root, path)
-        if os.path.realpath(target) == os.path.realpath(path):
-            continue
+        guard.check_entry(target.parent)
         target.parent.mkdir(parents=True, exist_ok=True)
-        opener = _WRITERS.get(compression, open)
-        with opener(target, "wb") as out:
-            pending, number = b"", 0
-            for block in DecompressedStream(path, compression):
-                pending += block
-                *complete, pending = pending.split(b"\n")
-                for raw in complete:
-                    number += 1
-                    out.write(_clean(raw, path, number, by_line) + b"\n")
-            if pending:
-                number += 1
-                out.write(_clean(pending, path, number, by_line))
+        guard.check_entry(target)
+        write_new(
+            target,
+            lambda temporary, path=path, compression=compression: _copy(
+                path, compression, temporary, by_line
+            ),
+        )
         written.append(str(target))
     return written
+
+
+def _copy(path: str, compression: str, temporary: str, by_line: dict) -> None:
+    opener = _WRITERS.get(compression, open)
+    with opener(temporary, "wb") as out:
+        pending, number = b"", 0
+        for block in DecompressedStream(path, compression):
+            pending += block
+            *complete, pending = pending.split(b"\n")
+            for raw in complete:
+                number += 1
+                out.write(_clean(raw, path, number, by_line) + b"\n")
+        if pending:
+            number += 1
+            out.write(_clean(pending, path, number, by_line))
 
 
 def _clean(raw: bytes, path: str, number: int, by_line: dict) -> bytes:
