@@ -50,21 +50,37 @@ class UnsupportedCompression(Exception):
 
 
 class _ZstdAdapter:
-    """Gives zstandard's decompressobj the small interface the loop below uses."""
+    """Gives zstandard's decompressobj the interface of zlib's, output bound included.
+
+    zstandard's decompressobj takes no output bound, and one zstd byte can stand for ~32 KB (RLE
+    blocks: a 2 KB file holds a 64 MiB line). So the input is fed ZSTD_FEED bytes at a time and
+    feeding stops once max_length is reached: one step's output is at most max_length + 8 MiB."""
 
     def __init__(self, inner):
         self._inner = inner
-        self.unused_data = b""
-        self.eof = False
-
-    def decompress(self, data: bytes, max_length: int = 0) -> bytes:  # noqa: ARG002 - bounded by input
-        out = self._inner.decompress(data)
-        self.eof = getattr(self._inner, "eof", False)
-        return out
+        self.unconsumed_tail = b""
 
     @property
-    def unconsumed_tail(self) -> bytes:
-        return b""
+    def eof(self) -> bool:
+        return bool(self._inner.eof)
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._inner.unused_data
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        view, produced, size, position = memoryview(data), [], 0, 0
+        while position < len(view) and not self._inner.eof and (not max_length or size < max_length):
+            out = self._inner.decompress(view[position : position + ZSTD_FEED])
+            position += ZSTD_FEED
+            if out:
+                produced.append(out)
+                size += len(out)
+        self.unconsumed_tail = bytes(view[position:]) if not self._inner.eof else b""
+        return b"".join(produced)
+
+
+ZSTD_FEED = 256  # compressed bytes per zstandard call: 256 bytes inflate to at most ~8 MiB
 
 
 class DecompressedStream:
@@ -93,47 +109,75 @@ class DecompressedStream:
                 yield from self._decompress(handle, digest)
         self.sha256 = digest.hexdigest()
 
+    def _read(self, handle, digest) -> bytes:
+        block = handle.read(READ_SIZE)
+        digest.update(block)
+        self.stored_bytes += len(block)
+        return block
+
     def _decompress(self, handle, digest) -> Iterator[bytes]:
+        """Decompress `handle` member after member (concatenated gzip, pigz, logrotate appends).
+
+        The read block is fed from a cursor, FEED_AFTER_MEMBER bytes at first after a member ends and
+        doubling up to READ_SIZE: a member's end copies the rest of what was fed (zlib's unused_data), so
+        a file of 200,000 tiny members (one per logger flush) costs 200,000 small copies, not 1 MiB each.
+        """
         decompressor = _new_decompressor(self.compression)
-        pending = b""
+        magic = _magic_of(self.compression)
+        block, position, feed = b"", 0, READ_SIZE
         finished_member = False
         while True:
-            if not pending:
-                pending = handle.read(READ_SIZE)
-                digest.update(pending)
-                self.stored_bytes += len(pending)
-                if not pending:
+            if position >= len(block):
+                block, position = self._read(handle, digest), 0
+                if not block:
                     break
             if finished_member:
-                # concatenated members (gzip -c a >> x; pigz; logrotate appends)
-                if not pending.startswith(_magic_of(self.compression)):
-                    self.problem = f"{len(pending)}+ bytes of garbage after the compressed data"
-                    for rest in iter(lambda: handle.read(READ_SIZE), b""):
-                        digest.update(rest)
+                if len(block) - position < len(magic):  # a member boundary near the end of a read block
+                    block, position = block[position:] + self._read(handle, digest), 0
+                if not block.startswith(magic, position):
+                    self.problem = f"{len(block) - position}+ bytes of garbage after the compressed data"
+                    while self._read(handle, digest):
+                        pass
                     return
                 decompressor = _new_decompressor(self.compression)
                 finished_member = False
+            piece = memoryview(block)[position : position + feed]
             try:
-                out = decompressor.decompress(pending, MAX_OUTPUT)
-            except (zlib.error, OSError, EOFError, lzma.LZMAError) as exc:
+                out = decompressor.decompress(piece, MAX_OUTPUT)
+            except (zlib.error, OSError, EOFError, lzma.LZMAError, _zstd_error()) as exc:
                 self.problem = f"corrupt compressed data: {exc}"
-                for rest in iter(lambda: handle.read(READ_SIZE), b""):
-                    digest.update(rest)
+                while self._read(handle, digest):
+                    pass
                 return
-            pending = getattr(decompressor, "unconsumed_tail", b"")
+            left = len(getattr(decompressor, "unconsumed_tail", b""))
+            if decompressor.eof:
+                left += len(decompressor.unused_data)
+                finished_member = True
+                feed = FEED_AFTER_MEMBER
+            else:
+                feed = min(READ_SIZE, feed * 2)
+            position += len(piece) - left
             if out:
                 yield out
-            if decompressor.eof:
-                pending = decompressor.unused_data + pending
-                finished_member = True
             # keep draining while the decompressor holds output back (max_length reached)
-            while not pending and not decompressor.eof and _has_buffered_output(decompressor):
+            while not decompressor.eof and _has_buffered_output(decompressor):
                 out = decompressor.decompress(b"", MAX_OUTPUT)
                 if not out:
                     break
                 yield out
         if not finished_member and not decompressor.eof:
             self.problem = "compressed stream ends early (file cut short)"
+
+
+FEED_AFTER_MEMBER = 4096
+
+
+def _zstd_error() -> type[Exception]:
+    try:
+        import zstandard
+    except ImportError:
+        return OSError
+    return zstandard.ZstdError
 
 
 def _has_buffered_output(decompressor) -> bool:

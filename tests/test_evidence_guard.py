@@ -151,13 +151,27 @@ def test_a_link_inside_the_paths_is_read_once(evidence, run):
     assert [Path(r["file"]).name for r in rows_of(result)] == ["api.log"]
 
 
+def _remove_deep(top: str, depth: int) -> None:
+    """Remove a chain of `depth` directories "d" under top, deepest first (shutil.rmtree recurses, and
+    pytest's clean-up of old temporary directories would fail on it in every later run)."""
+    chain = [os.path.join(top, *["d"] * level) for level in range(depth, 0, -1)]
+    for directory in chain:
+        for name in os.listdir(directory):
+            if name != "d":
+                os.unlink(os.path.join(directory, name))
+        os.rmdir(directory)
+
+
 def test_a_tree_1100_directories_deep_is_read(tmp_path, run):
     deep = str(tmp_path)
     for _ in range(1100):  # deeper than Python's 1000 frames: a recursive walk (or os.makedirs) fails
         deep = os.path.join(deep, "d")
         os.mkdir(deep)
-    with open(os.path.join(deep, "api.log"), "w") as handle:
-        handle.write(json.dumps(seed_line(at(0), request_id="deep-1")) + "\n")
-    result = run("ingest", "-q", "--format", "jsonl", "--no-cache", tmp_path)
-    (row,) = rows_of(result)
-    assert result.exit_code == 0 and (row["status"], row["parsed"]) == ("ok", 1)
+    try:
+        with open(os.path.join(deep, "api.log"), "w") as handle:
+            handle.write(json.dumps(seed_line(at(0), request_id="deep-1")) + "\n")
+        result = run("ingest", "-q", "--format", "jsonl", "--no-cache", tmp_path)
+        (row,) = rows_of(result)
+        assert result.exit_code == 0 and (row["status"], row["parsed"]) == ("ok", 1)
+    finally:
+        _remove_deep(str(tmp_path), 1100)
