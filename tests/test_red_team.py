@@ -208,3 +208,34 @@ def test_a_permission_denied_file_is_reported_and_the_rest_analysed(shared_dir, 
         "timeline", "-q", "--request-id", "r1", "--format", "jsonl", *extra, logs, cwd=shared_dir
     )
     assert found.returncode == 0 and json.loads(found.stdout)["line"] == 1
+
+
+def test_a_password_hidden_behind_a_repeated_key_is_found_masked_and_sanitized(tmp_path, run):
+    real = "Correct-Horse-Battery-9"
+    lines = [
+        '{"time": "2026-11-18 10:00:00,000", "message": {"request_id": "r1", "password": "%s", '
+        '"password": "***"}}' % real,
+        '{"time": "2026-11-18 10:00:01,000", "message": {"request_id": "r2", "password": "***", '
+        '"password": "%s"}}' % real.replace("9", "8"),
+    ]
+    write_log(tmp_path / "logs" / "a.log", lines)
+    logs = tmp_path / "logs"
+    result = run("scan-secrets", "--format", "jsonl", "--write-sanitized", tmp_path / "clean", logs)
+    assert result.exit_code == 1 and [r["line"] for r in rows_of(result)] == [1, 2]
+    assert "2 lines with a secret repeat a JSON key" in result.stderr
+    (copy,) = [p.read_text() for p in (tmp_path / "clean").rglob("a.log")]
+    assert real not in copy and real.replace("9", "8") not in copy and copy.count('"***"') == 2
+    shown = run("timeline", "-q", "--raw", "--request-id", "r1", "--format", "jsonl", logs)
+    assert shown.exit_code == 0 and real not in shown.stdout and rows_of(shown)[0]["line"] == 1
+
+
+def test_a_key_like_text_inside_a_string_is_not_a_repeated_key(tmp_path, run):
+    body = '{\\"note\\": \\"x\\"}'  # a "key": token inside a string value
+    write_log(
+        tmp_path / "a.log",
+        ['{"time": "2026-11-18 10:00:00,000", "message": {"body": "%s", "token": "%s"}}' % (body, "T" * 30)],
+    )
+    result = run("scan-secrets", "--format", "jsonl", tmp_path)
+    assert "repeat a JSON key" not in result.stderr
+    (finding,) = rows_of(result)
+    assert finding["field"] == "message.token" and "repeats a JSON key" not in finding["detail"]

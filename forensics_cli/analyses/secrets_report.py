@@ -15,7 +15,7 @@ from forensics_cli.secrets.exposure import (
 )
 from forensics_cli.secrets.redact import fingerprint_key
 from forensics_cli.secrets.sanitize import write_sanitized
-from forensics_cli.secrets.scan import scan
+from forensics_cli.secrets.scan import REPEATED_KEYS, scan
 
 
 @dataclass
@@ -23,6 +23,7 @@ class SecretFindings:
     rows: pl.DataFrame  # one row per occurrence (with internal `secret` and `needles`)
     exposure: pl.DataFrame  # one row per distinct secret
     all_after_allowlist: pl.DataFrame  # before the baseline: what a sanitized copy must remove
+    notes: list[str]  # about the lines scanned (keys repeated in a line)
 
 
 def _all_lines(result: LoadResult) -> pl.LazyFrame:
@@ -67,7 +68,24 @@ def find(
     found = found.join(ranks, on="file", how="left").sort(["_rank", "line", "field", "rule"]).drop("_rank")
     allowed = apply_allowlist(found, load_allowlist(allowlist)) if allowlist else found
     rows = only_new(allowed, load_baseline(baseline)) if baseline else allowed
-    return SecretFindings(rows, group_exposure(rows, newest_file_per_service(result)), allowed)
+    exposure = group_exposure(rows, newest_file_per_service(result))
+    return SecretFindings(rows, exposure, allowed, _repeated_key_notes(found))
+
+
+def _repeated_key_notes(found: pl.DataFrame) -> list[str]:
+    """A line naming a key twice is read differently by different parsers: say where it happened."""
+    lines = (
+        found.filter(pl.col("detail").str.contains(REPEATED_KEYS, literal=True))
+        .select("file", "line")
+        .unique(maintain_order=True)
+    )
+    if lines.is_empty():
+        return []
+    first = ", ".join(f"{file}:{line}" for file, line in lines.head(5).iter_rows())
+    return [
+        f"{lines.height} lines with a secret repeat a JSON key (parsers keep different values; every "
+        f"value was scanned): {first}"
+    ]
 
 
 def sanitize(result: LoadResult, findings: pl.DataFrame, out_dir: str, guard: EvidenceGuard) -> list[str]:

@@ -290,6 +290,7 @@ def scan_secrets(
         findings = secrets_report.find(result, fingerprint_key, allowlist, baseline)
     except SecretsConfigError as exc:
         raise InputError(str(exc)) from exc
+    print_notes(findings.notes, common.quiet)
     if write_sanitized:
         copies = secrets_report.sanitize(
             result, findings.all_after_allowlist, write_sanitized, _inputs(common, result)

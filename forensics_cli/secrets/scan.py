@@ -78,6 +78,7 @@ class Record:
     ts: datetime | None
     hits: list[Hit] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
+    repeated_keys: bool = False  # an object names a key twice: every value is scanned
 
     def add(self, rule: str, severity: str, path: str, secret: str, needles=None, detail: str = ""):
         if F.is_placeholder(secret) or any(h.secret == secret and h.field == path for h in self.hits):
@@ -135,11 +136,8 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
         record.add("url_credentials", "high", path, userinfo[1], [userinfo[0]])
     stripped = text.strip()
     if stripped.startswith("{") and stripped.endswith("}") and depth < MAX_EMBEDDED_DEPTH:
-        try:
-            embedded = orjson.loads(stripped)
-        except orjson.JSONDecodeError:
-            embedded = None
-        if isinstance(embedded, dict):
+        embedded = parse_object(stripped)
+        if isinstance(embedded, dict | Pairs):
             _walk(record, embedded, path, depth + 1)
             return
     if any(c.isdigit() for c in text):
@@ -187,12 +185,59 @@ def _leaf(record: Record, key: str, path: str, text: str, depth: int, needles=No
         _structured_text(record, path, text, depth)
 
 
+class Pairs(list):
+    """A JSON object that names a key more than once: every (key, value) pair, in order.
+
+    Parsers disagree on `{"password": "<real>", "password": "***"}` (Polars keeps one value, orjson the
+    last): the scan keeps both, so neither value hides the other."""
+
+
+def _object(pairs: list) -> dict | Pairs:
+    keys = {key for key, _ in pairs}
+    return dict(pairs) if len(keys) == len(pairs) else Pairs(pairs)
+
+
+_KEY_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"\s*:')
+
+
+def _key_count(value) -> int:
+    """The number of keys in a parsed JSON value (without recursion: orjson nests 1,024 deep)."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            count += len(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def parse_object(text: str):
+    """A JSON line parsed, with Pairs where an object repeats a key; None when it is not JSON.
+
+    orjson first; only when the line holds more `"key":` tokens than the parsed keys (a repeated key,
+    or a key-like text inside a string) is it parsed again keeping every pair."""
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(parsed, dict) and len(_KEY_TOKEN.findall(text)) > _key_count(parsed):
+        try:
+            return json.loads(text, object_pairs_hook=_object)
+        except (ValueError, RecursionError):
+            return parsed
+    return parsed
+
+
 def _walk(record: Record, value, path: str, depth: int):
     if depth > MAX_DEPTH:
         return
-    if isinstance(value, dict):
-        record.keys.update(F.normalize_key(k) for k in value)
-        for key, item in value.items():
+    if isinstance(value, dict | Pairs):
+        items = value.items() if isinstance(value, dict) else value
+        record.repeated_keys |= isinstance(value, Pairs)
+        record.keys.update(F.normalize_key(k) for k, _ in items)
+        for key, item in items:
             child = f"{path}.{key}" if path else key
             if isinstance(item, dict | list):
                 _walk(record, item, child, depth + 1)
@@ -208,22 +253,23 @@ def _walk(record: Record, value, path: str, depth: int):
                 _leaf(record, parent_key, child, str(item), depth)  # header lists: ["Bearer ..."]
 
 
+REPEATED_KEYS = "the line repeats a JSON key (every value scanned)"
+
+
 def scan_line(raw: str, ts: datetime | None = None) -> list[Hit]:
     """Every secret in one log line: field-aware for JSON objects, text rules for anything else."""
     record = Record(ts)
     stripped = raw.strip()
-    parsed = None
-    if stripped.startswith("{"):
-        try:
-            parsed = orjson.loads(stripped)
-        except orjson.JSONDecodeError:
-            parsed = None
-    if isinstance(parsed, dict):
+    parsed = parse_object(stripped) if stripped.startswith("{") else None
+    if isinstance(parsed, dict | Pairs):
         _walk(record, parsed, "", 0)
     else:
         record.keys.update(k for k in F.CARD_EXTRA_KEYS if k in raw.lower())
         _value_rules(record, "", raw)
         _structured_text(record, "", raw, MAX_EMBEDDED_DEPTH)
+    if record.repeated_keys:
+        for hit in record.hits:
+            hit.detail = f"{hit.detail}; {REPEATED_KEYS}" if hit.detail else REPEATED_KEYS
     return record.hits
 
 
