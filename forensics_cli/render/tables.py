@@ -72,7 +72,9 @@ def frame_table(
 ) -> Table:
     """A rich Table of the frame's rows (only for result-sized frames: rows are materialized)."""
     columns = list(columns or frame.columns)
-    table = Table(title=title, header_style="bold", show_lines=False, expand=False)
+    # a title can hold a path from the evidence: never parsed as markup, escapes shown, not run
+    shown_title = Text(terminal_safe(title), style="italic") if title else None
+    table = Table(title=shown_title, header_style="bold", show_lines=False, expand=False)
     for name in columns:
         dtype = frame.schema[name]
         justify = "right" if dtype.is_numeric() else "left"

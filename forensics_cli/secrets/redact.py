@@ -30,6 +30,16 @@ def mask(value: str, rule: str = "") -> str:
     return f"****({len(value)} chars)"
 
 
+def mask_in(text: str, hits) -> str:
+    """`text` with every found secret (each hit's secret and the forms it is written in) masked."""
+    for hit in sorted(hits, key=lambda h: len(h.secret), reverse=True):
+        masked = mask(hit.secret, hit.rule)
+        for needle in sorted({hit.secret, *hit.needles}, key=len, reverse=True):
+            if needle:
+                text = text.replace(needle, masked)
+    return text
+
+
 def default_key_file() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return Path(base) / "apiforensics" / "fingerprint.key"

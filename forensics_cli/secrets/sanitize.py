@@ -10,7 +10,7 @@ import polars as pl
 
 from forensics_cli.decompress import DecompressedStream
 from forensics_cli.guard import EvidenceGuard, write_new
-from forensics_cli.secrets.redact import mask
+from forensics_cli.secrets.redact import mask_in
 from forensics_cli.secrets.scan import candidate_filter_on, scan_line
 
 _WRITERS = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open, "none": open}
@@ -111,14 +111,7 @@ def _clean(raw: bytes, path: str, number: int, by_line: dict) -> bytes:
 def redact_text(text: str) -> str:
     """The text with every secret scan-secrets finds in it masked (for rejected-line dumps and errors)."""
     hits = scan_line(text)
-    if not hits:
-        return text
-    for hit in sorted(hits, key=lambda h: len(h.secret), reverse=True):
-        masked = mask(hit.secret, hit.rule)
-        for needle in sorted(hit.needles, key=len, reverse=True):
-            if needle:
-                text = text.replace(needle, masked)
-    return text
+    return mask_in(text, hits) if hits else text
 
 
 def redact_column(frame: pl.DataFrame, column: str = "raw") -> pl.DataFrame:
@@ -132,3 +125,25 @@ def redact_column(frame: pl.DataFrame, column: str = "raw") -> pl.DataFrame:
     for index in suspect.arg_true().to_list():
         values[index] = redact_text(values[index]) if values[index] is not None else None
     return frame.with_columns(pl.Series(column, values, dtype=pl.String))
+
+
+def redact_row_columns(frame: pl.DataFrame, columns: list[str], raw: str = "raw") -> pl.DataFrame:
+    """Mask, in every text column given, the secrets found in the row's raw line (a token that is also
+    the user, or sits in the path or the event name) and any a column holds on its own."""
+    if frame.is_empty():
+        return frame
+    columns = [c for c in columns if c in frame.columns and frame.schema[c] == pl.String]
+    suspect = frame.select(
+        pl.any_horizontal([candidate_filter_on(c).fill_null(False) for c in [raw, *columns]])
+    ).to_series()
+    if not suspect.any():
+        return frame
+    lines = frame[raw].to_list()
+    values = {c: frame[c].to_list() for c in columns}
+    for index in suspect.arg_true().to_list():
+        found = scan_line(lines[index]) if lines[index] else []
+        for column in columns:
+            value = values[column][index]
+            if value:
+                values[column][index] = mask_in(value, found + scan_line(value))
+    return frame.with_columns(pl.Series(c, values[c], dtype=pl.String) for c in columns)

@@ -13,7 +13,7 @@ from forensics_cli.secrets import fields as F
 from forensics_cli.secrets.cards import find_cards, is_card_number
 from forensics_cli.secrets.detectors import GENERIC_ASSIGNMENT, RULES, scan_value
 from forensics_cli.secrets.jwt import describe as describe_jwt
-from forensics_cli.secrets.redact import fingerprint, mask
+from forensics_cli.secrets.redact import fingerprint, mask, mask_in
 
 SECRET_COLUMNS = [
     "rule",
@@ -286,7 +286,10 @@ def scan(lines: pl.LazyFrame | pl.DataFrame, key: bytes) -> pl.DataFrame:
     for file, line, ts, raw, request_id, ip, user in candidates.select(
         "file", "line", "ts", "raw", "request_id", "ip", "user"
     ).iter_rows():  # candidates only: a small share of the lines
-        for hit in scan_line(raw, ts):
+        hits = scan_line(raw, ts)
+        # the secret can be the principal too (an API key as the user): never printed there either
+        request_id, ip, user = (mask_in(v, hits) if v else v for v in (request_id, ip, user))
+        for hit in hits:
             rows.append(
                 (
                     hit.rule,
