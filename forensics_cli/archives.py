@@ -31,8 +31,12 @@ def is_archive(path: str) -> bool:
     lower = path.lower()
     try:
         if lower.endswith(".zip"):
-            return zipfile.is_zipfile(path)
-        return lower.endswith(_TAR_SUFFIXES) and tarfile.is_tarfile(path)
+            with open_evidence(path) as handle:
+                return zipfile.is_zipfile(handle)
+        if not lower.endswith(_TAR_SUFFIXES):
+            return False
+        with open_evidence(path) as handle:
+            return tarfile.is_tarfile(handle)
     except OSError:
         return False
 
@@ -48,13 +52,13 @@ def _unsafe(name: str) -> str:
 def members(path: str) -> list[Member]:
     """The regular-file members of an archive, in stored order (links and devices are not logs)."""
     if path.lower().endswith(".zip"):
-        with zipfile.ZipFile(path) as bundle:
+        with open_evidence(path) as handle, zipfile.ZipFile(handle) as bundle:
             return [
                 Member(i.filename, i.file_size, _unsafe(i.filename))
                 for i in bundle.infolist()
                 if not i.is_dir()
             ]
-    with tarfile.open(path) as bundle:
+    with open_evidence(path) as handle, tarfile.open(fileobj=handle) as bundle:
         return [Member(m.name, m.size, _unsafe(m.name)) for m in bundle.getmembers() if m.isfile()]
 
 
@@ -94,8 +98,8 @@ def split(name: str) -> tuple[str, str | None]:
 class _Closing:
     """A member stream that also closes its archive."""
 
-    def __init__(self, stream: BinaryIO, bundle):
-        self._stream, self._bundle = stream, bundle
+    def __init__(self, stream: BinaryIO, bundle, handle: BinaryIO):
+        self._stream, self._bundle, self._handle = stream, bundle, handle
 
     def read(self, size: int = -1) -> bytes:
         return self._stream.read(size)
@@ -106,22 +110,46 @@ class _Closing:
     def __exit__(self, *exc):
         self._stream.close()
         self._bundle.close()
+        self._handle.close()  # a bundle opened on a file object leaves it open
+
+
+_NO_ATIME = getattr(os, "O_NOATIME", 0)  # Linux only
+
+
+def open_evidence(path: str) -> BinaryIO:
+    """Open an input file read-only without updating its access time where the OS allows it.
+
+    O_NOATIME is Linux's, and only for the file's owner (or CAP_FOWNER): for anyone else the open is
+    retried without it, and the access time may change (a read-only mount keeps it: docs/architecture.md).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+    if _NO_ATIME:
+        try:
+            return os.fdopen(os.open(path, flags | _NO_ATIME), "rb")
+        except PermissionError:
+            pass
+    return os.fdopen(os.open(path, flags), "rb")
 
 
 def open_input(name: str):
     """A binary reader of a plain file or an archive member (a context manager either way)."""
     archive, member = split(name)
     if member is None:
-        return open(archive, "rb")
-    if archive.lower().endswith(".zip"):
-        bundle = zipfile.ZipFile(archive)
-        return _Closing(bundle.open(member), bundle)
-    bundle = tarfile.open(archive)
-    stream = bundle.extractfile(member)
-    if stream is None:
-        bundle.close()
-        raise OSError(f"{member}: not a regular file in {archive}")
-    return _Closing(stream, bundle)
+        return open_evidence(archive)
+    handle = open_evidence(archive)
+    try:
+        if archive.lower().endswith(".zip"):
+            bundle = zipfile.ZipFile(handle)
+            return _Closing(bundle.open(member), bundle, handle)
+        bundle = tarfile.open(fileobj=handle)
+        stream = bundle.extractfile(member)
+        if stream is None:
+            bundle.close()
+            raise OSError(f"{member}: not a regular file in {archive}")
+        return _Closing(stream, bundle, handle)
+    except BaseException:
+        handle.close()
+        raise
 
 
 def stat_of(name: str) -> os.stat_result:

@@ -6,6 +6,8 @@ import os
 import shlex
 import subprocess
 import sys
+import tarfile
+import zipfile
 
 import polars as pl
 import pytest
@@ -13,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from forensics_cli.analyses.bruteforce import detect
+from forensics_cli.render.safe import spreadsheet_safe
 from forensics_cli.shellquote import shell_quoted
 from tests.conftest import ROOT, at, events_frame, rows_of, seed_line, write_log
 from tests.test_bruteforce import fail, ok
@@ -293,3 +296,27 @@ def test_a_directory_name_with_markup_and_escapes_reaches_the_ingest_title_inert
     assert result.exit_code == 0
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "[bold red]case[/]" in result.stdout and "\\x1b]0;pwned\\x07" in result.stdout
+
+
+@pytest.mark.parametrize("cell", ["\x00=1+1", " =1+1", "\n=1+1", "\r\n@SUM(A1)", "\t-2", "\x00"])
+def test_csv_cells_hiding_a_formula_behind_blanks_or_controls_are_neutralized(cell):
+    safe = spreadsheet_safe(pl.DataFrame({"user": [cell, "alice", "a=b", "-"]}))
+    assert safe["user"].to_list() == ["'" + cell, "alice", "a=b", "'-"]
+
+
+def test_reading_the_evidence_keeps_its_access_times(tmp_path, run):
+    logs = tmp_path / "logs"
+    write_log(logs / "a.log", [seed_line(at(0), request_id="r1")])
+    write_log(logs / "b.log.gz", [seed_line(at(1), request_id="r2")], gz=True)
+    with zipfile.ZipFile(logs / "bundle.zip", "w") as bundle:
+        bundle.writestr("c.log", json.dumps(seed_line(at(2), request_id="r3")) + "\n")
+    with tarfile.open(logs / "bundle.tar.gz", "w:gz") as bundle:
+        bundle.add(logs / "a.log", arcname="d.log")
+    old = 1_700_000_000  # 2023: relatime would refresh an access time this old on the first read
+    for path in logs.iterdir():
+        os.utime(path, (old, path.stat().st_mtime))
+    result = run("ingest", "-q", "--no-cache", "--format", "jsonl", logs)
+    assert result.exit_code == 0 and sum(r["parsed"] for r in rows_of(result)) == 4
+    assert {p.name: p.stat().st_atime for p in logs.iterdir()} == dict.fromkeys(
+        ["a.log", "b.log.gz", "bundle.zip", "bundle.tar.gz"], old
+    )

@@ -6,7 +6,9 @@ import polars as pl
 
 # C0 and C1 controls, DEL, bidi embeddings/overrides/isolates, zero-width and line separators
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
-_FORMULA_START = r"^[=+\-@\t\r]"
+# OWASP's list (= + - @ tab CR) plus NUL and LF, and a formula behind leading blanks or controls:
+# spreadsheets skip those when they decide whether a cell is a formula (' =1+1', '\n=1+1', '\x00=1+1')
+_FORMULA_START = r"^(?:[\x00-\x20]*[=+\-@]|[\x00\t\r\n])"
 
 
 def terminal_safe(text: str) -> str:
