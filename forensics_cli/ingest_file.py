@@ -74,15 +74,49 @@ def _classify(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+BLANK_LINES_LISTED = 100  # empty lines kept as reject rows per file; every one is counted
+
+
+@dataclass
+class BlankLines:
+    """Empty lines past the first BLANK_LINES_LISTED of a file are counted, not kept as rows: 16 M of
+    them fit in a 16 KB gzip, and as rows (with their file name) they would need gigabytes."""
+
+    listed: int = 0
+    unlisted: int = 0
+    last_line: int = 0  # the last empty line not listed
+
+    def sample(self, rejects: pl.DataFrame) -> pl.DataFrame:
+        """The chunk's rejects with its empty lines beyond the file's sample taken out (and counted)."""
+        blank = pl.col("reason") == "empty_line"
+        count = rejects.select(blank.sum()).item()
+        room = BLANK_LINES_LISTED - self.listed
+        if count <= room:
+            self.listed += count
+            return rejects
+        keep = ~blank | (blank.cum_sum() <= room)
+        dropped = rejects.filter(~keep)
+        self.listed += room
+        self.unlisted += dropped.height
+        self.last_line = dropped["line"].max()
+        return rejects.filter(keep)
+
+
 def _candidate_payload(chunk: LineChunk, classified: pl.DataFrame) -> bytes:
     """The chunk's bytes without the lines already rejected, so the JSON reader needs no copy of each line."""
     rejected = classified["reject"].is_not_null()
     if not rejected.any():
         return chunk.payload
     ends = classified["nbytes"].cum_sum()
-    starts = ends - classified["nbytes"]
+    runs = (  # consecutive rejected lines cut out at once: 16 M empty lines are one run, not 16 M
+        pl.DataFrame({"rejected": rejected, "start": ends - classified["nbytes"], "end": ends})
+        .with_columns(pl.col("rejected").rle_id().alias("run"))
+        .filter("rejected")
+        .group_by("run", maintain_order=True)
+        .agg(pl.col("start").first(), pl.col("end").last())
+    )
     pieces, position = [], 0
-    for start, end in zip(starts.filter(rejected).to_list(), ends.filter(rejected).to_list(), strict=True):
+    for start, end in zip(runs["start"].to_list(), runs["end"].to_list(), strict=True):
         pieces.append(chunk.payload[position:start])
         position = end
     pieces.append(chunk.payload[position:])
@@ -191,6 +225,7 @@ def parse_file(
     are parsed, so memory is bounded by a chunk; returns the rejected lines and fills in `report`."""
     state = ReadState()
     reject_parts = []
+    blank = BlankLines()
     families = tree = None
     try:
         for chunk in _documents_or_lines(read_line_chunks(candidate.path, report.compression, state), report):
@@ -201,7 +236,7 @@ def parse_file(
             normalized, rejects = _parse_chunk(chunk, candidate, rank, tree, families, options)
             _count_events(report, normalized)
             write_events(normalized.events)
-            reject_parts.append(rejects)
+            reject_parts.append(blank.sample(rejects))
     except OSError as exc:  # vanished or became unreadable between discovery and reading
         state.problem = exc.strerror or str(exc)
     for line, size, preview in state.oversized:
@@ -218,7 +253,7 @@ def parse_file(
             )
         )
     rejects = pl.concat(reject_parts).sort("line") if reject_parts else pl.DataFrame(schema=REJECT_SCHEMA)
-    _fill_report(report, state, rejects)
+    _fill_report(report, state, rejects, blank)
     return rejects
 
 
@@ -271,14 +306,17 @@ def _count_events(report: FileReport, normalized: Normalized):
         report.last_ts = last if report.last_ts is None else max(report.last_ts, last)
 
 
-def _fill_report(report: FileReport, state: ReadState, rejects: pl.DataFrame):
+def _fill_report(report: FileReport, state: ReadState, rejects: pl.DataFrame, blank: "BlankLines"):
     report.lines = state.lines
-    report.rejected = rejects.height
+    report.rejected = rejects.height + blank.unlisted
     report.sha256 = state.sha256
     report.bad_utf8_lines = state.bad_utf8_lines
     report.last_line_cut = state.last_line_cut
-    report.reject_reasons = dict(Counter(rejects["reason"].to_list()))
-    last_rejected = rejects.height and rejects["line"][-1] == state.lines
+    reasons = Counter(rejects["reason"].to_list())
+    if blank.unlisted:
+        reasons["empty_line"] += blank.unlisted
+    report.reject_reasons = dict(reasons)
+    last_rejected = (rejects.height and rejects["line"][-1] == state.lines) or blank.last_line == state.lines
     if state.problem:
         report.status, report.reason = "truncated", state.problem
     elif state.last_line_cut and last_rejected:

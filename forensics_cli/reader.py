@@ -10,6 +10,7 @@ from forensics_cli.decompress import DecompressedStream, UnsupportedCompression
 from forensics_cli.schema import REJECT_PREVIEW
 
 CHUNK_BYTES = 16 << 20  # decompressed bytes handed to the parser at a time (bounds memory: ~450 MB)
+CHUNK_LINES = 500_000  # and at most this many lines: 16 MB of empty lines would be 16 M rows
 MAX_LINE_BYTES = 4 << 20  # longer lines are rejected (and their bytes not kept)
 
 
@@ -73,6 +74,36 @@ def _to_chunk(block: bytes, first_line: int, state: ReadState) -> LineChunk:
     return LineChunk(frame, block)
 
 
+def _nth_newline(buffer: bytearray, n: int) -> int:
+    """The position of the n-th newline of buffer (it has more than n): bisection over bytes.count,
+    which runs at memory speed, instead of n calls to find."""
+    low, high = 0, len(buffer)
+    while low < high:
+        middle = (low + high) // 2
+        if buffer.count(b"\n", 0, middle + 1) >= n:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _complete_blocks(buffer: bytearray, final: bool) -> Iterator[bytes]:
+    """Take blocks of whole lines off the front of buffer: CHUNK_BYTES or CHUNK_LINES each, or (final)
+    everything left, still CHUNK_LINES at most."""
+    while True:
+        end = buffer.rfind(b"\n")
+        if end < 0:
+            return
+        if buffer.count(b"\n", 0, end + 1) > CHUNK_LINES:
+            end = _nth_newline(buffer, CHUNK_LINES)
+        elif len(buffer) < CHUNK_BYTES and not final:
+            return
+        with memoryview(buffer) as view:
+            complete = bytes(view[: end + 1])  # one copy, not two
+        del buffer[: end + 1]
+        yield complete
+
+
 def read_line_chunks(path: str, compression: str, state: ReadState) -> Iterator[LineChunk]:
     """Chunks of numbered lines of the file, CHUNK_BYTES at a time; damage is recorded in `state`."""
     stream = DecompressedStream(path, compression)
@@ -101,10 +132,7 @@ def read_line_chunks(path: str, compression: str, state: ReadState) -> Iterator[
                 buffer.clear()
                 skipping_oversized = True
                 continue
-            if len(buffer) >= CHUNK_BYTES and end >= 0:
-                with memoryview(buffer) as view:
-                    complete = bytes(view[: end + 1])  # one copy, not two
-                del buffer[: end + 1]
+            for complete in _complete_blocks(buffer, final=False):
                 chunk = _to_chunk(complete, next_line, state)
                 next_line += chunk.frame.height
                 yield chunk
@@ -118,9 +146,10 @@ def read_line_chunks(path: str, compression: str, state: ReadState) -> Iterator[
         if not buffer.endswith(b"\n"):
             state.last_line_cut = True
             buffer += b"\n"
-        chunk = _to_chunk(bytes(buffer), next_line, state)
-        next_line += chunk.frame.height
-        yield chunk
+        for complete in _complete_blocks(buffer, final=True):
+            chunk = _to_chunk(complete, next_line, state)
+            next_line += chunk.frame.height
+            yield chunk
     state.lines = next_line - 1
     state.problem = state.problem or stream.problem
     state.sha256 = stream.sha256
