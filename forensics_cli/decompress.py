@@ -106,7 +106,7 @@ class DecompressedStream:
                     self.stored_bytes += len(block)
                     yield block
             else:
-                yield from self._decompress(handle, digest)
+                yield from _coalesced(self._decompress(handle, digest))
         self.sha256 = digest.hexdigest()
 
     def _read(self, handle, digest) -> bytes:
@@ -178,6 +178,27 @@ def _zstd_error() -> type[Exception]:
     except ImportError:
         return OSError
     return zstandard.ZstdError
+
+
+COALESCE_BYTES = 1 << 20
+
+
+def _coalesced(blocks: Iterator[bytes]) -> Iterator[bytes]:
+    """Small outputs (a member per logger flush yields a line at a time) joined into ~1 MiB blocks, so
+    readers downstream see a few large blocks, never 200,000 tiny ones."""
+    held: list[bytes] = []
+    size = 0
+    for block in blocks:
+        if len(block) >= COALESCE_BYTES and not held:
+            yield block
+            continue
+        held.append(block)
+        size += len(block)
+        if size >= COALESCE_BYTES:
+            yield b"".join(held)
+            held, size = [], 0
+    if held:
+        yield b"".join(held)
 
 
 def _has_buffered_output(decompressor) -> bool:

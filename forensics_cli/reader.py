@@ -94,7 +94,7 @@ def _complete_blocks(buffer: bytearray, final: bool) -> Iterator[bytes]:
         end = buffer.rfind(b"\n")
         if end < 0:
             return
-        if buffer.count(b"\n", 0, end + 1) > CHUNK_LINES:
+        if end >= CHUNK_LINES and buffer.count(b"\n", 0, end + 1) > CHUNK_LINES:  # (a line is 1+ bytes)
             end = _nth_newline(buffer, CHUNK_LINES)
         elif len(buffer) < CHUNK_BYTES and not final:
             return

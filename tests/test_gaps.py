@@ -4,7 +4,10 @@ import random
 from datetime import timedelta
 
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
 
+from forensics_cli.analyses.gap_input import shared_spans
 from forensics_cli.analyses.gaps import GapOptions, find_gaps
 from forensics_cli.load import FileReport
 from tests.conftest import T0, at, events_frame, nginx_line, rows_of, seed_line, write_log
@@ -271,3 +274,59 @@ def test_a_silence_is_judged_only_on_enough_evidence_around_it():
     assert enough.height == 1 and enough["evidence"].to_list() == [30]
     too_little = improbable_silences(_active(14, 15), 60, 15, 3600, min_evidence=30)
     assert too_little.is_empty()
+
+
+def _ranged(rank: int, first: float | None, last: float | None) -> FileReport:
+    report = FileReport(f"app.log.{rank}", "app", "none", rank, rotation_base="app.log")
+    report.first_ts, report.last_ts = (
+        (at(first) if first is not None else None),
+        (at(last) if last is not None else None),
+    )
+    return report
+
+
+def _reference_shared(files):
+    """Pair by pair, the way the spans were first found (quadratic, for the comparison only)."""
+    found = {}
+    for file in files:
+        if file.first_ts is None:
+            continue
+        moments = set()
+        for other in files:
+            if other is file or other.first_ts is None:
+                continue
+            low, high = max(file.first_ts, other.first_ts), min(file.last_ts, other.last_ts)
+            if low <= high:
+                moments.add((low, high))
+        if moments:
+            found[file.rank] = moments
+    return found
+
+
+def _covers(spans, moment):
+    return any(low <= moment <= high for low, high in spans)
+
+
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 20)), min_size=2, max_size=12))
+def test_shared_spans_hold_exactly_the_moments_two_files_share(ranges):
+    files = [_ranged(rank, start, start + length) for rank, (start, length) in enumerate(ranges)]
+    files.append(_ranged(len(files), None, None))  # a file without times shares nothing by time
+    fast, slow = shared_spans(files), _reference_shared(files)
+    assert set(fast) == set(slow)
+    for rank in fast:
+        for second in range(0, 72):
+            assert _covers(fast[rank], at(second)) == _covers(slow[rank], at(second))
+
+
+def test_two_hundred_overlapping_files_make_one_span_each():
+    files = [_ranged(rank, rank, rank + 100) for rank in range(200)]
+    spans = shared_spans(files)
+    assert len(spans) == 200 and all(len(s) == 1 for s in spans.values())
+    assert spans[0] == [(at(1), at(100))] and spans[199] == [(at(199), at(298))]
+
+
+def test_files_that_only_touch_share_that_moment():
+    assert shared_spans([_ranged(0, 0, 10), _ranged(1, 10, 20), _ranged(2, 30, 40)]) == {
+        0: [(at(10), at(10))],
+        1: [(at(10), at(10))],
+    }
