@@ -107,6 +107,11 @@ class EventCache:
         place = os.path.realpath(archive) + (f"!{member}" if member else "")
         return f"{place}|{info.st_size}|{info.st_mtime_ns}|{info.st_ctime_ns}|{info.st_ino}"
 
+    def hash_known(self, path: str) -> bool:
+        """Whether content_hash can answer from the index, without reading the file."""
+        key = self._stat_key(path)
+        return key is not None and not self.rehash and key in self._load_index()
+
     def content_hash(self, path: str) -> str | None:
         """The file's sha256, from the index when size, mtime, ctime and inode are unchanged; None when
         the file cannot be read (it is then read, and reported, like any unreadable file)."""

@@ -146,6 +146,17 @@ def _skipped(candidate: Candidate, rank: int, options: LoadOptions):
     return None, pl.DataFrame(schema=REJECT_SCHEMA), report
 
 
+def _sniffed_out(candidate: Candidate, rank: int, options: LoadOptions):
+    """_skipped's result for a file its first 64 KB show is not a log (binary, UTF-16, empty, no JSON);
+    None for a file to read."""
+    compression, skip, reason = sniff(candidate.path)
+    if not skip:
+        return None
+    report = _new_report(candidate, rank, options)
+    report.compression, report.status, report.reason = compression, skip, reason
+    return None, pl.DataFrame(schema=REJECT_SCHEMA), report
+
+
 def _scratch_dir(cache_root: Path | None) -> Path:
     """Where this run writes parsed events: under the cache, else in the system's temporary directory
     (--no-cache, or a cache directory that cannot be written)."""
@@ -214,6 +225,12 @@ def load(
     for rank, candidate in enumerate(candidates):
         if candidate.skip_status:
             results[rank] = _skipped(candidate, rank, options)
+        elif (
+            cache
+            and not cache.hash_known(candidate.path)
+            and (sniffed := _sniffed_out(candidate, rank, options))
+        ):
+            results[rank] = sniffed  # not a log: never hashed (an 8 GB sparse file is not read whole)
         else:
             sha = cache.content_hash(candidate.path) if cache else None
             results[rank] = _from_cache(candidate, rank, options, cache, sha) if sha else None

@@ -320,3 +320,22 @@ def test_reading_the_evidence_keeps_its_access_times(tmp_path, run):
     assert {p.name: p.stat().st_atime for p in logs.iterdir()} == dict.fromkeys(
         ["a.log", "b.log.gz", "bundle.zip", "bundle.tar.gz"], old
     )
+
+
+def test_a_file_that_is_not_a_log_is_sniffed_before_it_is_hashed(tmp_path, run, monkeypatch):
+    logs = tmp_path / "logs"
+    write_log(logs / "api.log", [seed_line(at(0), request_id="r1")])
+    with open(logs / "disk.img", "wb") as sparse:
+        sparse.truncate(1 << 30)  # 1 GiB of holes: hashing it would read it all
+    import forensics_cli.cache as cache_module
+
+    hashed = []
+    real_hash = cache_module.file_sha256
+    monkeypatch.setattr(cache_module, "file_sha256", lambda path: hashed.append(path) or real_hash(path))
+    result = run("ingest", "-q", "--format", "jsonl", "--cache-dir", tmp_path / "cache", logs)
+    rows = {os.path.basename(r["file"]): r for r in rows_of(result)}
+    assert (rows["disk.img"]["status"], rows["disk.img"]["reason"]) == (
+        "not_a_log",
+        "binary content (NUL bytes)",
+    )
+    assert [os.path.basename(p) for p in hashed] == ["api.log"] and rows["api.log"]["status"] == "ok"
