@@ -4,6 +4,7 @@ import random
 from datetime import timedelta
 
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -330,3 +331,50 @@ def test_files_that_only_touch_share_that_moment():
         0: [(at(10), at(10))],
         1: [(at(10), at(10))],
     }
+
+
+def test_a_deleted_newest_rotation_between_the_live_file_and_the_rest_is_missing():
+    base = "logs/app/api-audit.log"
+    reports = [
+        _report(f"{base}.3.gz", 0, at(0), at(100), base=base),
+        _report(f"{base}.2.gz", 1, at(100), at(200), base=base),
+        _report(base, 2, at(400), at(500), base=base),
+    ]
+    found = find_gaps(events_frame([]), reports)
+    assert kinds(found) == ["missing_rotation"]
+    row = found.row(0, named=True)
+    assert (row["start"], row["end"], row["file"]) == (at(200), at(400), base)
+    assert "api-audit.log.1[.gz]" in row["detail"]
+
+
+def test_a_live_file_next_to_its_first_rotation_is_complete():
+    base = "logs/app/api-audit.log"
+    reports = [
+        _report(f"{base}.2.gz", 0, at(0), at(100), base=base),
+        _report(f"{base}.1", 1, at(100), at(200), base=base),
+        _report(base, 2, at(200), at(300), base=base),
+    ]
+    assert kinds(find_gaps(events_frame([]), reports)) == []
+
+
+@pytest.mark.parametrize("stop_s, reported", [(3600, False), (3601, True), (4 * 3600, True)])
+def test_a_service_that_stops_long_before_the_others_is_reported(stop_s, reported):
+    end = 6 * 3600
+    rows = steady("gateway", 0, end + 1, 10, file="gw.log") + steady(
+        "app", 0, end - stop_s + 1, 10, file="app.log", rank=1
+    )
+    found = gaps_of(rows).filter(pl.col("kind") == "stopped_early")
+    assert found.height == int(reported)
+    if reported:
+        row = found.row(0, named=True)
+        assert (row["service"], row["file"], row["end"]) == ("app", "app.log", at(end))
+        assert row["start"] == at((end - stop_s) // 10 * 10) and row["line"] == (end - stop_s) // 10 + 1
+
+
+@pytest.mark.parametrize("stop_h, reported", [(2, False), (5.1, True)])
+def test_a_service_that_logs_rarely_is_stopped_only_after_ten_of_its_intervals(stop_h, reported):
+    end = 48 * 3600
+    rows = steady("gateway", 0, end + 1, 10, file="gw.log") + steady(
+        "cron", 0, end - stop_h * 3600 + 1, 1800, file="c.log", rank=1
+    )
+    assert kinds(gaps_of(rows)).count("stopped_early") == int(reported)

@@ -98,6 +98,10 @@ def _missing_rotations(reports: list[FileReport]) -> list[dict]:
     rows = []
     for base, files in rotated_sets(reports).items():
         slots = [(rotation_slot(os.path.basename(r.file)), r) for r in files]
+        if any(slot and slot[0] == "numbered" for slot, _ in slots):
+            # the live file is slot 0 of a numbered set: x.log, then x.log.1, x.log.2.gz …, so a deleted
+            # newest rotation (.1 between .2.gz and the live file) is a gap like any other
+            slots = [(slot or (("numbered", 0) if _is_live(r.file, base) else None), r) for slot, r in slots]
         for kind in ("numbered", "daily"):
             present = sorted(
                 ((slot[1], r) for slot, r in slots if slot and slot[0] == kind), key=lambda x: x[0]
@@ -122,6 +126,13 @@ def _missing_rotations(reports: list[FileReport]) -> list[dict]:
                     )
                 )
     return rows
+
+
+def _is_live(file: str, base: str) -> bool:
+    """Whether `file` is the set's current file: its name is the set's base name (compressed or not)."""
+    name = os.path.basename(file)
+    stem = name.rsplit(".", 1)[0] if name.endswith((".gz", ".bz2", ".xz", ".zst")) else name
+    return stem == os.path.basename(base)
 
 
 def _slot_name(base: str, kind: str, value: int) -> str:
@@ -290,12 +301,56 @@ def find_gaps(
     silences = [r for r in _silences(data, options) if not _explained(r, damage)]
     _cross_service(silences, data.events)
     rows = damage + silences + _out_of_order(data.misplaced) + _overlaps(data.repeat_candidates, reports)
+    rows += _stopped_early(data, options)
     if options.retention_s:
         rows += _retention(data, options.retention_s)
     types = [pl.String, pl.String, TS_DTYPE, TS_DTYPE, pl.Float64, pl.String, pl.String, pl.Int64, pl.String]
     frame = pl.DataFrame(rows, schema=dict(zip(GAP_COLUMNS, types, strict=True)))
     order = pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8)
     return frame.sort([order, "start", "service", "file", "line"], nulls_last=True)
+
+
+STOP_RATE_FACTOR = 10  # the stop must last this many of the service's mean intervals between lines
+
+
+def _stopped_early(data: GapInput, options: GapOptions) -> list[dict]:
+    """A service whose logging stops long before the others' (killed, its logs deleted from then on):
+    no silence inside its own range shows it. Reported when the stop is longer than `context_s` (an
+    hour) and than STOP_RATE_FACTOR of its own mean intervals, over at least `min_evidence` active
+    seconds."""
+    if data.active.is_empty() or data.active["service"].n_unique() < 2:
+        return []
+    per_service = data.active.group_by("service").agg(
+        pl.col("ts").min().alias("first"),
+        pl.col("last_ts").max().alias("last"),
+        pl.col("lines").sum(),
+        pl.len().alias("seconds"),
+    )
+    end = per_service["last"].max()
+    rows, moments = [], []
+    for service, first, last, lines, seconds in per_service.sort("service").iter_rows():
+        stop = (end - last).total_seconds()
+        mean_interval = (last - first).total_seconds() / max(lines - 1, 1)
+        if seconds >= options.min_evidence and stop > max(
+            options.context_s, STOP_RATE_FACTOR * mean_interval
+        ):
+            rows.append((service, last, stop, mean_interval))
+            moments.append((service, last))
+    found = first_lines(data.events, moments)
+    return [
+        _row(
+            "stopped_early",
+            "medium",
+            last,
+            end,
+            service,
+            found.get((service, last), {}).get("file"),
+            found.get((service, last), {}).get("line"),
+            f"last line {stop / 3600:.1f} h before the other services' last (one line every "
+            f"{mean_interval:.0f} s before): stopped, or its newest logs are missing",
+        )
+        for service, last, stop, mean_interval in rows
+    ]
 
 
 def parse_retention(text: str) -> float:

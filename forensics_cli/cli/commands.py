@@ -334,7 +334,7 @@ def gaps(common: CommonArgs, min_gap, max_skew, retention):
     """Stretches of time the logs do not cover, and signs of tampering or damage, per service.
 
     Kinds: time_gap (an improbable silence, learnt from the service's own rate), missing_rotation,
-    truncated_file, out_of_order, overlap, retention. Exit 1 when anything is reported.
+    truncated_file, out_of_order, overlap, retention, stopped_early. Exit 1 when anything is reported.
     """
     try:
         retention_s = parse_retention(retention) if retention else None
