@@ -378,3 +378,47 @@ def test_a_service_that_logs_rarely_is_stopped_only_after_ten_of_its_intervals(s
         "cron", 0, end - stop_h * 3600 + 1, 1800, file="c.log", rank=1
     )
     assert kinds(gaps_of(rows)).count("stopped_early") == int(reported)
+
+
+def test_a_single_backdated_first_line_is_out_of_order_not_a_fake_gap():
+    base = "logs/app/api.log"
+    older = steady("app", 0, 3600, 1, file=f"{base}.1", rank=0)
+    newer = steady("app", 3600, 7200, 1, file=base, rank=1)
+    newer[0]["ts"] = at(-7200)  # the first line of the live file, backdated two hours
+    reports = [
+        _report(f"{base}.1", 0, at(0), at(3599), base=base),
+        _report(base, 1, at(-7200), at(7199), base=base),
+    ]
+    found = gaps_of(older + newer, reports)
+    assert kinds(found) == ["out_of_order"]
+    assert (found["file"].item(), found["line"].item()) == (base, 1)
+
+
+def test_a_first_line_after_a_quiet_night_is_not_out_of_order():
+    base = "logs/app/api.log"
+    older = steady("app", 0, 3600, 1, file=f"{base}.1", rank=0)
+    newer = steady("app", 4 * 3600, 5 * 3600, 1, file=base, rank=1)
+    reports = [
+        _report(f"{base}.1", 0, at(0), at(3599), base=base),
+        _report(base, 1, at(4 * 3600), at(5 * 3600 - 1), base=base),
+    ]
+    assert "out_of_order" not in kinds(gaps_of(older + newer, reports))
+
+
+def test_a_deleted_half_hour_refilled_by_a_backdated_block_is_reported_where_the_block_starts():
+    kept = steady("app", 0, 1800, 1) + steady("app", 3600, 7200, 1)  # 30 min deleted in the middle
+    refill = steady("app", 1800, 3600, 1)  # appended at the end, with the deleted times
+    found = gaps_of(kept + refill)
+    assert kinds(found) == ["out_of_order"]
+    row = found.row(0, named=True)
+    assert row["line"] == len(kept) + 1 and "a block of lines starts here" in row["detail"]
+
+
+def test_a_clock_that_steps_back_less_than_the_skew_is_in_order():
+    rows = steady("app", 0, 1800, 1) + steady("app", 1800 - 299, 3600, 1)
+    assert "out_of_order" not in kinds(gaps_of(rows))
+
+
+def test_an_export_listed_newest_first_has_no_backdated_block():
+    rows = list(reversed(steady("app", 0, 1800, 1) + steady("app", 3600, 7200, 1)))
+    assert "out_of_order" not in kinds(gaps_of(rows))

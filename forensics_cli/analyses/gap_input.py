@@ -32,7 +32,7 @@ def gap_input(events: pl.LazyFrame | pl.DataFrame, reports: list[FileReport], ma
     """Collect what gaps needs: one streaming pass for the activity, one query per batch of files for
     the order, and one for the lines that could be repeated."""
     lazy = events.lazy().filter(pl.col("ts").is_not_null())
-    misplaced = misplaced_lines(lazy, max_skew_s, _rank_batches(reports))
+    misplaced = misplaced_lines(lazy, max_skew_s, _rank_batches(reports), neighbour_times(reports))
     in_place = lazy
     if misplaced.height:
         # a backdated line would otherwise open a fake silence hours before its neighbours
@@ -63,13 +63,43 @@ def _rank_batches(reports: list[FileReport]) -> list[list[int]] | None:
     return batches or None
 
 
-def misplaced_lines(events: pl.LazyFrame, max_skew_s: float, batches: list[list[int]] | None) -> pl.DataFrame:
-    """Lines whose time is more than `max_skew_s` older or newer than both neighbours in their file.
-    One batch of files at a time (see _rank_batches), or all at once when the files are not known."""
+def neighbour_times(reports: list[FileReport]) -> tuple[dict[int, datetime], dict[int, datetime]]:
+    """Per file rank: the last time of the file before it in its rotated set, and the first time of the
+    file after it. They stand in for the missing neighbour of a file's first and last lines, so that a
+    single backdated first (or future-dated last) line is out of order, not the start of a fake gap."""
+    before, after = {}, {}
+    for files in rotated_sets(reports).values():
+        for older, newer in zip(files, files[1:], strict=False):
+            if older.last_ts is not None:
+                before[newer.rank] = older.last_ts
+            if newer.first_ts is not None:
+                after[older.rank] = newer.first_ts
+    return before, after
+
+
+def misplaced_lines(
+    events: pl.LazyFrame,
+    max_skew_s: float,
+    batches: list[list[int]] | None,
+    neighbours: tuple[dict[int, datetime], dict[int, datetime]] = ({}, {}),
+) -> pl.DataFrame:
+    """Lines whose time is more than `max_skew_s` older or newer than both neighbours in their file (the
+    first and last lines: the neighbouring file of their rotated set, see neighbour_times). One batch of
+    files at a time (see _rank_batches), or all at once when the files are not known."""
     skew = timedelta(seconds=max_skew_s)
+    before, after = neighbours
     back = (pl.col("prev") - pl.col("ts") > skew) & (pl.col("next") - pl.col("ts") > skew)
     ahead = (pl.col("ts") - pl.col("prev") > skew) & (pl.col("ts") - pl.col("next") > skew)
-    columns = ["service", "file", "file_rank", "line", "ts", "prev"]
+    # the first line of a backdated block: far before the line above it, which is in order with its own
+    # predecessor, while the next lines follow it closely (one backdated line is `back` instead)
+    block = (
+        # only in a file written oldest first: exports (`gcloud logging read`) list newest first
+        ((pl.col("ts") - pl.col("prev")).dt.total_microseconds() >= 0).mean().over("file_rank").gt(0.5)
+        & (pl.col("prev") - pl.col("ts") > skew)
+        & (pl.col("next") - pl.col("ts")).abs().le(skew)
+        & (pl.col("prev") - pl.col("prev2")).abs().le(skew).fill_null(True)
+    )
+    columns = ["service", "file", "file_rank", "line", "ts", "prev", "block"]
     found = []
     for batch in batches if batches is not None else [None]:
         lines = events if batch is None else events.filter(pl.col("file_rank").is_in(batch))
@@ -79,18 +109,28 @@ def misplaced_lines(events: pl.LazyFrame, max_skew_s: float, batches: list[list[
             times = times.sort("file_rank", "line")
         same_before = pl.col("file_rank").shift(1) == pl.col("file_rank")
         same_after = pl.col("file_rank").shift(-1) == pl.col("file_rank")
+        ts_type = times.schema["ts"]
+        edge_before = pl.col("file_rank").replace_strict(before, default=None, return_dtype=ts_type)
+        edge_after = pl.col("file_rank").replace_strict(after, default=None, return_dtype=ts_type)
         flagged = (
             times.with_columns(
-                pl.when(same_before).then(pl.col("ts").shift(1)).alias("prev"),
-                pl.when(same_after).then(pl.col("ts").shift(-1)).alias("next"),
+                pl.when(same_before).then(pl.col("ts").shift(1)).otherwise(edge_before).alias("prev"),
+                pl.when(same_after).then(pl.col("ts").shift(-1)).otherwise(edge_after).alias("next"),
+                pl.when(pl.col("file_rank").shift(2) == pl.col("file_rank"))
+                .then(pl.col("ts").shift(2))
+                .alias("prev2"),
             )
-            .filter((back | ahead).fill_null(False))
-            .select("file_rank", "line", "prev")
+            .with_columns(block.fill_null(False).alias("block"))
+            .filter((back | ahead).fill_null(False) | pl.col("block"))
+            .select("file_rank", "line", "prev", "block")
         )
         if flagged.height:
             found.append(lines.join(flagged.lazy(), on=["file_rank", "line"]).select(columns).collect())
     if not found:
-        return events.select(columns[:-1]).with_columns(pl.col("ts").alias("prev")).clear().collect()
+        empty = events.select(columns[:-2]).with_columns(
+            pl.col("ts").alias("prev"), pl.lit(False).alias("block")
+        )
+        return empty.clear().collect()
     return pl.concat(found).sort("file_rank", "line")
 
 

@@ -165,13 +165,21 @@ def _truncated(reports: list[FileReport]) -> list[dict]:
 
 
 def _out_of_order(misplaced: pl.DataFrame) -> list[dict]:
-    """Lines whose time jumps far from both neighbours (backdated or future-dated inserts)."""
+    """Lines whose time jumps far from both neighbours (backdated or future-dated inserts), and the first
+    line of a backdated block."""
     rows = []
-    for ts, prev, service, file, line in misplaced.select(
-        "ts", "prev", "service", "file", "line"
+    for ts, prev, service, file, line, block in misplaced.select(
+        "ts", "prev", "service", "file", "line", "block"
     ).iter_rows():
         offset = (ts - prev).total_seconds()
         direction = "older" if offset < 0 else "newer"
+        detail = (
+            f"a block of lines starts here {abs(offset) / 3600:.1f} h before the line above it: backdated "
+            "lines appended (over a deleted stretch?)"
+            if block
+            else f"timestamp {abs(offset) / 3600:.1f} h {direction} than its neighbours: "
+            "inserted or backdated record?"
+        )
         rows.append(
             _row(
                 "out_of_order",
@@ -181,8 +189,7 @@ def _out_of_order(misplaced: pl.DataFrame) -> list[dict]:
                 service,
                 file,
                 line,
-                f"timestamp {abs(offset) / 3600:.1f} h {direction} than its neighbours: "
-                "inserted or backdated record?",
+                detail,
             )
         )
     return rows
