@@ -55,13 +55,39 @@ def _hostile(tmp_path):
     return logs
 
 
+# what each command must answer over the hostile directory: (exit code, (line, file) of each row)
+EXPECTED = {
+    "ingest": 1,  # files that are not logs, unreadable or cut: exit 1, each reported (test below)
+    "timeline --ip 203.0.113.66 --context 1m": 0,
+    "bruteforce": 0,
+    "scan-secrets": 0,
+    "gaps": 0,
+    "timeline --request-id nope": 1,
+}
+EXPECTED_ROWS = {
+    "timeline --ip 203.0.113.66 --context 1m": [(1, "app.log"), (2, "app.log")],
+    "bruteforce": [],
+    "scan-secrets": [],
+    "gaps": [],
+    "timeline --request-id nope": [],
+}
+
+
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c))
 def test_every_command_survives_hostile_files(tmp_path, run, command):
     logs = _hostile(tmp_path)
+    name = " ".join(command)
     for fmt in ("table", "jsonl"):
         result = run(*command, "--format", fmt, logs)
-        assert result.exit_code in (0, 1), result.stderr
+        assert result.exit_code == EXPECTED[name], result.stderr
         assert "Traceback (most recent" not in result.stderr + result.stdout
+        assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+        if fmt == "jsonl" and name in EXPECTED_ROWS:
+            rows = [(r["line"], r["file"].split("/")[-1]) for r in rows_of(result)]
+            assert rows == EXPECTED_ROWS[name]
+        # every broken file is named in the summary, none is silently ok
+        if fmt == "table" and command[0] != "ingest":
+            assert "not ok" in result.stderr or "warning" in result.stderr or "skipped" in result.stderr
 
 
 def test_ingest_reports_each_broken_file_with_a_reason(tmp_path, run):

@@ -339,3 +339,15 @@ def test_a_file_that_is_not_a_log_is_sniffed_before_it_is_hashed(tmp_path, run, 
         "binary content (NUL bytes)",
     )
     assert [os.path.basename(p) for p in hashed] == ["api.log"] and rows["api.log"]["status"] == "ok"
+
+
+def test_no_format_carries_escapes_or_bidi_overrides_to_the_terminal(tmp_path, run):
+    user = "eve\x1b]0;pwned\x07\u202etxt\x85"
+    write_log(tmp_path / "a.log", [seed_line(at(0), request_id="r1", user_id=user)])
+    for fmt in ("csv", "json", "jsonl", "table"):
+        out = run("timeline", "-q", "--request-id", "r1", "--format", fmt, tmp_path).stdout
+        assert not any(c in out for c in "\x1b\x07\u202e\x85"), fmt
+    (row,) = rows_of(run("timeline", "-q", "--request-id", "r1", "--format", "jsonl", tmp_path))
+    assert row["user"] == user  # JSON escapes are lossless
+    raw = run("timeline", "-q", "--request-id", "r1", "--format", "csv", "--raw-csv", tmp_path).stdout
+    assert user in raw

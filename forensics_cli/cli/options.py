@@ -73,7 +73,11 @@ def common_options(command):
         help="TOML file mapping canonical fields to JSON keys or dotted paths.",
     )
     @click.option("--service", metavar="NAME", help="Use NAME as the service of every file.")
-    @click.option("--raw-csv", is_flag=True, help="Do not neutralize spreadsheet formulas in CSV cells.")
+    @click.option(
+        "--raw-csv",
+        is_flag=True,
+        help="CSV cells exactly as logged: no formula prefix, control and bidi characters not escaped.",
+    )
     @click.option(
         "--no-cache",
         is_flag=True,

@@ -6,7 +6,7 @@ import sys
 import polars as pl
 
 from forensics_cli.guard import EvidenceGuard, OutputError, write_new
-from forensics_cli.render.safe import spreadsheet_safe
+from forensics_cli.render.safe import csv_cells_terminal_safe, json_terminal_safe, spreadsheet_safe
 
 __all__ = ["OutputError", "emit", "format_for", "serialize"]
 
@@ -29,11 +29,11 @@ def serialize(frame: pl.DataFrame, fmt: str, raw_csv: bool = False) -> str:
     """The frame as csv (with header), json (one array) or jsonl (one object per line)."""
     frame = for_machines(frame)
     if fmt == "csv":
-        return (frame if raw_csv else spreadsheet_safe(frame)).write_csv()
+        return (frame if raw_csv else spreadsheet_safe(csv_cells_terminal_safe(frame))).write_csv()
     if fmt == "json":
-        return frame.write_json() + "\n"
+        return json_terminal_safe(frame.write_json()) + "\n"
     if fmt == "jsonl":
-        return frame.write_ndjson()
+        return json_terminal_safe(frame.write_ndjson())
     raise ValueError(fmt)
 
 

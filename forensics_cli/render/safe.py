@@ -16,6 +16,32 @@ def terminal_safe(text: str) -> str:
     return _UNSAFE.sub(lambda m: _escape(m.group()), text)
 
 
+# what JSON may carry raw but a terminal would act on: C1 controls, DEL, bidi and zero-width characters
+# (C0 controls are escaped by every JSON writer already)
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def json_terminal_safe(text: str) -> str:
+    """JSON text with the characters a terminal would act on written as \\uXXXX escapes: the same
+    JSON values, nothing that reorders or hides text when the output is read on a terminal."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def csv_cells_terminal_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells with control, escape and bidi characters shown as `\\x1b`, `\\u202e` (CSV has no
+    escapes of its own; --raw-csv keeps the bytes as logged)."""
+    text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    unsafe = _UNSAFE.pattern
+    if (
+        not text_columns
+        or not frame.select(pl.any_horizontal(pl.col(text_columns).str.contains(unsafe).any())).item()
+    ):
+        return frame
+    return frame.with_columns(
+        pl.col(name).map_elements(terminal_safe, return_dtype=pl.String) for name in text_columns
+    )
+
+
 def _escape(char: str) -> str:
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
