@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-bombs samples clean
+.PHONY: demo test lint bench bench-bombs mutation samples clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need Python 3.11 or newer (set PYTHON=...)"; exit 2; }
@@ -26,6 +26,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# mutation testing of the modules listed under [tool.mutmut] in pyproject.toml (slow; not in CI)
+mutation: $(STAMP)
+	$(BIN)/pip install --quiet 'mutmut>=3.2'
+	$(BIN)/mutmut run; $(BIN)/mutmut results | tail -40
 
 bench-bombs: $(STAMP)
 	$(BIN)/python benchmarks/bombs.py
