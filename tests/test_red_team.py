@@ -351,3 +351,22 @@ def test_no_format_carries_escapes_or_bidi_overrides_to_the_terminal(tmp_path, r
     assert row["user"] == user  # JSON escapes are lossless
     raw = run("timeline", "-q", "--request-id", "r1", "--format", "csv", "--raw-csv", tmp_path).stdout
     assert user in raw
+
+
+def test_durations_beyond_int64_do_not_abort_the_timeline(tmp_path, run):
+    write_log(
+        tmp_path / "a.log",
+        [
+            seed_line(at(0), request_id="r1", duration_ms=1e20),
+            {
+                "time_iso8601": "2026-11-18T10:00:01+00:00",
+                "remote_addr": "203.0.113.5",
+                "request": "GET / HTTP/1.1",
+                "status": "200",
+                "request_time": "1e300",
+                "request_id": "r1",
+            },
+        ],
+    )
+    result = run("timeline", "-q", "--request-id", "r1", "--format", "jsonl", tmp_path)
+    assert result.exit_code == 0 and [r["line"] for r in rows_of(result)] == [1, 2]
