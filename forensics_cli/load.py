@@ -146,6 +146,19 @@ def _skipped(candidate: Candidate, rank: int, options: LoadOptions):
     return None, pl.DataFrame(schema=REJECT_SCHEMA), report
 
 
+HASH_WITHOUT_SNIFF_BYTES = 1 << 20  # a smaller file is hashed at once: the sniff would cost as much
+
+
+def _worth_sniffing_first(candidate: Candidate, cache: EventCache | None) -> bool:
+    """A large file the cache would hash (read whole) before anything looked at what it holds."""
+    if cache is None or cache.hash_known(candidate.path):
+        return False
+    try:
+        return stat_of(candidate.path).st_size > HASH_WITHOUT_SNIFF_BYTES
+    except OSError:
+        return False
+
+
 def _sniffed_out(candidate: Candidate, rank: int, options: LoadOptions):
     """_skipped's result for a file its first 64 KB show is not a log (binary, UTF-16, empty, no JSON);
     None for a file to read."""
@@ -225,11 +238,7 @@ def load(
     for rank, candidate in enumerate(candidates):
         if candidate.skip_status:
             results[rank] = _skipped(candidate, rank, options)
-        elif (
-            cache
-            and not cache.hash_known(candidate.path)
-            and (sniffed := _sniffed_out(candidate, rank, options))
-        ):
+        elif _worth_sniffing_first(candidate, cache) and (sniffed := _sniffed_out(candidate, rank, options)):
             results[rank] = sniffed  # not a log: never hashed (an 8 GB sparse file is not read whole)
         else:
             sha = cache.content_hash(candidate.path) if cache else None

@@ -370,3 +370,17 @@ def test_durations_beyond_int64_do_not_abort_the_timeline(tmp_path, run):
     )
     result = run("timeline", "-q", "--request-id", "r1", "--format", "jsonl", tmp_path)
     assert result.exit_code == 0 and [r["line"] for r in rows_of(result)] == [1, 2]
+
+
+@pytest.mark.parametrize("size, sniffed", [(1 << 20, False), ((1 << 20) + 1, True)])
+def test_only_files_over_a_mebibyte_are_sniffed_before_hashing(tmp_path, size, sniffed):
+    from forensics_cli.cache import EventCache
+    from forensics_cli.discover import discover
+    from forensics_cli.load import _worth_sniffing_first
+
+    with open(tmp_path / "x.log", "wb") as handle:
+        handle.truncate(size)
+    (candidate,) = discover([str(tmp_path / "x.log")])
+    cache = EventCache(tmp_path / "cache", "k")
+    assert _worth_sniffing_first(candidate, cache) is sniffed
+    assert _worth_sniffing_first(candidate, None) is False
