@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from forensics_cli.archives import SEPARATOR, is_archive, members, shown_name
 from forensics_cli.decompress import DecompressedStream, UnsupportedCompression, compression_of, read_head
+from forensics_cli.guard import is_within
 
 SNIFF_BYTES = 64 * 1024
 LINK_OUTSIDE = "symbolic link to a file outside the given paths: "
@@ -153,7 +154,7 @@ def discover(paths: list[str], follow_links: bool = False) -> list[Candidate]:
     roots = [os.path.realpath(p) for p in paths]
 
     def inside(real: str) -> bool:
-        return follow_links or any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+        return follow_links or any(is_within(real, root) for root in roots)
 
     for given in paths:
         if not os.path.lexists(given):

@@ -1,7 +1,7 @@
 """Nothing apiforensics writes lands in, above or through a link into the evidence.
 
-Every output (`-o`, `--events`, `--rejects`, `--write-sanitized`, `--manifest`) is checked against the
-PATHS given and the input files read: by real path (symlinks resolved) and by inode (a hard link made by
+Every output (`-o`, `--events`, `--rejects`, `--write-sanitized`) is checked against the PATHS
+given and the input files read: by real path (symlinks resolved) and by inode (a hard link made by
 `cp -al`, a bind mount). Files are then written new (a temporary file created exclusively, renamed into
 place), so an existing name is never opened for writing, whatever it points at.
 """
@@ -26,7 +26,8 @@ def _identity(path: str) -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
-def _inside(path: str, root: str) -> bool:
+def is_within(path: str, root: str) -> bool:
+    """Whether the real path `path` is `root` or under it (both resolved already)."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
@@ -51,7 +52,7 @@ class EvidenceGuard:
         if real in self.files or _identity(real) in self.file_ids:
             self._refuse(path, "it is one of the input log files (or a hard link to one)")
         for root in self.roots:
-            if _inside(real, root):
+            if is_within(real, root):
                 self._refuse(path, f"it is inside the evidence ({root})")
         ancestor = os.path.dirname(real)
         while ancestor and ancestor != os.path.dirname(ancestor):
@@ -70,7 +71,7 @@ class EvidenceGuard:
         An existing directory must hold no symbolic link and no hard link to an input."""
         real = self._check_place(path)
         for root in self.roots:
-            if _inside(root, real):
+            if is_within(root, real):
                 self._refuse(path, f"it holds the evidence ({root})")
         if os.path.isdir(real):
             for directory, subdirectories, files in os.walk(real):

@@ -306,7 +306,7 @@ def _count_events(report: FileReport, normalized: Normalized):
         report.last_ts = last if report.last_ts is None else max(report.last_ts, last)
 
 
-def _fill_report(report: FileReport, state: ReadState, rejects: pl.DataFrame, blank: "BlankLines"):
+def _fill_report(report: FileReport, state: ReadState, rejects: pl.DataFrame, blank: BlankLines):
     report.lines = state.lines
     report.rejected = rejects.height + blank.unlisted
     report.sha256 = state.sha256

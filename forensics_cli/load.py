@@ -100,10 +100,8 @@ def _read_fresh(candidate: Candidate, rank: int, options: LoadOptions, scratch: 
     or None for a skipped file; rejects; report)."""
     if candidate.disk_path:  # a worker process learns the file's name on disk
         remember_name(candidate.path, candidate.disk_path)
-    report = _new_report(candidate, rank, options)
-    report.compression, skip, reason = sniff(candidate.path)
-    if skip:
-        report.status, report.reason = skip, reason
+    report, skipped = _sniffed(candidate, rank, options)
+    if skipped:
         return None, pl.DataFrame(schema=REJECT_SCHEMA), report
     try:
         writer = PartWriter(scratch / f"{rank}")
@@ -159,15 +157,20 @@ def _worth_sniffing_first(candidate: Candidate, cache: EventCache | None) -> boo
         return False
 
 
-def _sniffed_out(candidate: Candidate, rank: int, options: LoadOptions):
-    """_skipped's result for a file its first 64 KB show is not a log (binary, UTF-16, empty, no JSON);
-    None for a file to read."""
-    compression, skip, reason = sniff(candidate.path)
-    if not skip:
-        return None
+def _sniffed(candidate: Candidate, rank: int, options: LoadOptions) -> tuple[FileReport, bool]:
+    """A new report with the compression the file's first 64 KB show, and whether they show it is not
+    a log (binary, UTF-16, empty, no JSON: status and reason then say so)."""
     report = _new_report(candidate, rank, options)
-    report.compression, report.status, report.reason = compression, skip, reason
-    return None, pl.DataFrame(schema=REJECT_SCHEMA), report
+    report.compression, skip, reason = sniff(candidate.path)
+    if skip:
+        report.status, report.reason = skip, reason
+    return report, bool(skip)
+
+
+def _sniffed_out(candidate: Candidate, rank: int, options: LoadOptions):
+    """_skipped's result for a file its first 64 KB show is not a log; None for a file to read."""
+    report, skipped = _sniffed(candidate, rank, options)
+    return (None, pl.DataFrame(schema=REJECT_SCHEMA), report) if skipped else None
 
 
 def _scratch_dir(cache_root: Path | None) -> Path:

@@ -333,13 +333,17 @@ def test_files_that_only_touch_share_that_moment():
     }
 
 
+def _rotated_set(base, *files):
+    """Reports of one rotated set, oldest first: (suffix, first second, last second) per file."""
+    return [
+        _report(f"{base}{suffix}", rank, at(first), at(last), base=base)
+        for rank, (suffix, first, last) in enumerate(files)
+    ]
+
+
 def test_a_deleted_newest_rotation_between_the_live_file_and_the_rest_is_missing():
     base = "logs/app/api-audit.log"
-    reports = [
-        _report(f"{base}.3.gz", 0, at(0), at(100), base=base),
-        _report(f"{base}.2.gz", 1, at(100), at(200), base=base),
-        _report(base, 2, at(400), at(500), base=base),
-    ]
+    reports = _rotated_set(base, (".3.gz", 0, 100), (".2.gz", 100, 200), ("", 400, 500))
     found = find_gaps(events_frame([]), reports)
     assert kinds(found) == ["missing_rotation"]
     row = found.row(0, named=True)
@@ -348,12 +352,7 @@ def test_a_deleted_newest_rotation_between_the_live_file_and_the_rest_is_missing
 
 
 def test_a_live_file_next_to_its_first_rotation_is_complete():
-    base = "logs/app/api-audit.log"
-    reports = [
-        _report(f"{base}.2.gz", 0, at(0), at(100), base=base),
-        _report(f"{base}.1", 1, at(100), at(200), base=base),
-        _report(base, 2, at(200), at(300), base=base),
-    ]
+    reports = _rotated_set("logs/app/api-audit.log", (".2.gz", 0, 100), (".1", 100, 200), ("", 200, 300))
     assert kinds(find_gaps(events_frame([]), reports)) == []
 
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from forensics_cli.analyses.gap_input import GapInput, first_lines, gap_input, lines_between, rotated_sets
 from forensics_cli.analyses.silences import improbable_silences
-from forensics_cli.discover import rotation_slot
+from forensics_cli.discover import rotation_key, rotation_slot
 from forensics_cli.load import FileReport
 from forensics_cli.schema import TS_DTYPE
 
@@ -101,7 +101,7 @@ def _missing_rotations(reports: list[FileReport]) -> list[dict]:
         if any(slot and slot[0] == "numbered" for slot, _ in slots):
             # the live file is slot 0 of a numbered set: x.log, then x.log.1, x.log.2.gz …, so a deleted
             # newest rotation (.1 between .2.gz and the live file) is a gap like any other
-            slots = [(slot or (("numbered", 0) if _is_live(r.file, base) else None), r) for slot, r in slots]
+            slots = [(slot or (("numbered", 0) if _is_live(r.file) else None), r) for slot, r in slots]
         for kind in ("numbered", "daily"):
             present = sorted(
                 ((slot[1], r) for slot, r in slots if slot and slot[0] == kind), key=lambda x: x[0]
@@ -128,11 +128,9 @@ def _missing_rotations(reports: list[FileReport]) -> list[dict]:
     return rows
 
 
-def _is_live(file: str, base: str) -> bool:
-    """Whether `file` is the set's current file: its name is the set's base name (compressed or not)."""
-    name = os.path.basename(file)
-    stem = name.rsplit(".", 1)[0] if name.endswith((".gz", ".bz2", ".xz", ".zst")) else name
-    return stem == os.path.basename(base)
+def _is_live(file: str) -> bool:
+    """Whether `file` is its set's current file: a name with no rotation suffix (rotation_key's newest)."""
+    return rotation_key(os.path.basename(file))[1][0] == 1
 
 
 def _slot_name(base: str, kind: str, value: int) -> str:

@@ -149,8 +149,9 @@ def timeline(common: CommonArgs, request_ids, ips, users, grep, context, limit, 
     window = timedelta(seconds=context) if context else None
     rows = build_timeline(result.events, selection, window, raw=True)
     # a secret of the line is masked wherever it shows: the user (API-key logins), path, event, detail
-    rows = redact_row_columns(rows, ["event", "path", "detail", "user", "ip"])
-    rows = redact_column(rows, "raw") if show_raw else rows.drop("raw")
+    shown = ["event", "path", "detail", "user", "ip"] + (["raw"] if show_raw else [])
+    rows = redact_row_columns(rows, shown)
+    rows = rows if show_raw else rows.drop("raw")
     fmt = format_for(common.output, common.fmt)
     if limit is None and fmt == "table":
         limit = 200

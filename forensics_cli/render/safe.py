@@ -31,14 +31,14 @@ def csv_cells_terminal_safe(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells with control, escape and bidi characters shown as `\\x1b`, `\\u202e` (CSV has no
     escapes of its own; --raw-csv keeps the bytes as logged)."""
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    unsafe = _UNSAFE.pattern
-    if (
-        not text_columns
-        or not frame.select(pl.any_horizontal(pl.col(text_columns).str.contains(unsafe).any())).item()
-    ):
+    if not text_columns:
         return frame
+    holding = frame.select(pl.col(text_columns).str.contains(_UNSAFE.pattern).any()).row(0, named=True)
+    # per row in Python, so only in the columns that hold such a character (rare: result-sized frames)
     return frame.with_columns(
-        pl.col(name).map_elements(terminal_safe, return_dtype=pl.String) for name in text_columns
+        pl.col(name).map_elements(terminal_safe, return_dtype=pl.String)
+        for name, has in holding.items()
+        if has
     )
 
 

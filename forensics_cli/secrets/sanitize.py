@@ -108,42 +108,30 @@ def _clean(raw: bytes, path: str, number: int, by_line: dict) -> bytes:
     return sanitize_line(raw.decode("utf-8", errors="replace"), hits).encode()
 
 
-def redact_text(text: str) -> str:
-    """The text with every secret scan-secrets finds in it masked (for rejected-line dumps and errors)."""
-    hits = scan_line(text)
-    return mask_in(text, hits) if hits else text
-
-
 def redact_column(frame: pl.DataFrame, column: str = "raw") -> pl.DataFrame:
     """Mask the secrets in a text column (rows the scan prefilter passes over are left as they are)."""
-    if frame.is_empty():
-        return frame
-    suspect = frame.select(candidate_filter_on(column)).to_series()
-    if not suspect.any():
-        return frame
-    values = frame[column].to_list()
-    for index in suspect.arg_true().to_list():
-        values[index] = redact_text(values[index]) if values[index] is not None else None
-    return frame.with_columns(pl.Series(column, values, dtype=pl.String))
+    return redact_row_columns(frame, [column], raw=column)
 
 
 def redact_row_columns(frame: pl.DataFrame, columns: list[str], raw: str = "raw") -> pl.DataFrame:
-    """Mask, in every text column given, the secrets found in the row's raw line (a token that is also
-    the user, or sits in the path or the event name) and any a column holds on its own."""
+    """Mask, in every text column given (`raw` included or not), the secrets found in the row's raw
+    line (a token that is also the user, or sits in the path or the event name) and any a column holds
+    on its own. Only the cells the scan prefilter passes are scanned, each once."""
     if frame.is_empty():
         return frame
     columns = [c for c in columns if c in frame.columns and frame.schema[c] == pl.String]
-    suspect = frame.select(
-        pl.any_horizontal([candidate_filter_on(c).fill_null(False) for c in [raw, *columns]])
-    ).to_series()
-    if not suspect.any():
+    scanned = list(dict.fromkeys([raw, *columns]))
+    suspects = frame.select(candidate_filter_on(c).fill_null(False).alias(c) for c in scanned)
+    rows = suspects.select(pl.any_horizontal(scanned)).to_series()
+    if not rows.any():
         return frame
-    lines = frame[raw].to_list()
-    values = {c: frame[c].to_list() for c in columns}
-    for index in suspect.arg_true().to_list():
-        found = scan_line(lines[index]) if lines[index] else []
+    values = {c: frame[c].to_list() for c in scanned}
+    suspect = {c: suspects[c].to_list() for c in scanned}
+    for index in rows.arg_true().to_list():
+        found = {c: scan_line(values[c][index]) if suspect[c][index] else [] for c in scanned}
         for column in columns:
             value = values[column][index]
-            if value:
-                values[column][index] = mask_in(value, found + scan_line(value))
+            hits = found[raw] + (found[column] if column != raw else [])
+            if value and hits:
+                values[column][index] = mask_in(value, hits)
     return frame.with_columns(pl.Series(c, values[c], dtype=pl.String) for c in columns)
