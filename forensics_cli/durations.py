@@ -19,3 +19,12 @@ def parse_duration(text: str) -> float:
     if not seconds > 0:
         raise ValueError(f"{text!r} must be a positive duration")
     return seconds
+
+
+def duration_label(seconds: float) -> str:
+    """The shortest way parse_duration reads back: 120 -> '2m', 90 -> '90s', 86400 -> '1d', 0.5 -> '500ms'."""
+    for unit in ("d", "h", "m", "s"):
+        count = seconds / UNITS[unit]
+        if count >= 1 and count == int(count):
+            return f"{int(count)}{unit}"
+    return f"{seconds * 1000:g}ms"

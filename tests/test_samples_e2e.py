@@ -27,6 +27,10 @@ def test_bruteforce_finds_the_compromise_and_the_spray(run):
     ]
     assert rows[0]["users"] == samples.BRUTE_USER and rows[0]["succeeded"] is True
     assert rows[0]["failures"] == 40 and rows[1]["distinct_users"] == 30
+    who = [rows[0][c] for c in ("success_user", "success_ip", "success_line", "window")]
+    assert who == [samples.BRUTE_USER, samples.BRUTE_IP, 1902, "2m"]
+    assert rows[0]["success_file"].endswith("sample_logs/app/api-audit.log.1")
+    assert [r["success_user"] for r in rows[1:]] == [None]  # the spray got nowhere
 
 
 def test_timeline_of_the_compromising_request(run):
@@ -50,6 +54,6 @@ def test_gaps_shows_the_planted_gap_rotation_and_truncation(run):
 
 def test_help_lists_every_command(run):
     result = run("--help")
-    for command in ("ingest", "timeline", "bruteforce", "scan-secrets", "gaps", "cache"):
+    for command in ("ingest", "timeline", "bruteforce", "takeover", "scan-secrets", "gaps", "cache"):
         assert command in result.stdout
     assert run("--version").stdout.startswith("apiforensics, version ")

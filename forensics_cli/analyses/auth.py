@@ -1,14 +1,18 @@
 """Which events are authentication attempts, and whether each failed or succeeded (docs/bruteforce.md)."""
 
+from datetime import timedelta
+
 import polars as pl
 
 from forensics_cli.subsets import DEFAULT_LOGIN_PATHS, login_path_expr
 
+SAME_ATTEMPT_S = 2.0  # a gateway line and an app line of one request are this close or closer
 _AUTH_EVENT = r"(?i)auth|login|log_in|signin|sign_in|sign-in|credential|password"
 
 
 def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | None = None) -> pl.LazyFrame:
-    """One row per authentication attempt: ts, ip, user, failed (bool), file, line, file_rank.
+    """One row per authentication attempt: ts, ip, user, failed (bool), request_id, file, line, file_rank,
+    reason, request_id_attempts (how many attempts carry the same request ID).
 
     Failures: an auth event with outcome failure (seed `authentication` events, ECS event.outcome), or any
     HTTP 401. Successes: an auth event with outcome success, or a 2xx on a login path. An attempt logged by
@@ -51,14 +55,25 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
     attempts = pl.concat([explicit.select(selected), implicit.select(selected)]).collect().lazy()
     with_id = attempts.filter(pl.col("request_id").is_not_null())
     # One request logged by several services (the gateway's 401, the app's auth event) is one attempt;
-    # a request ID sent again on every try (a fixed X-Request-Id header) is not: the k-th line of an ID
-    # in one file, of one kind, pairs only with the k-th line of that ID elsewhere.
+    # a request ID sent again on every try (a fixed X-Request-Id header) is not. Lines are the same
+    # attempt only when (1) each comes from a different file or kind: the k-th line of an ID in one file,
+    # of one kind, pairs only with the k-th line of that ID elsewhere; (2) they are within
+    # SAME_ATTEMPT_S of each other; (3) their addresses and accounts, where both are known, agree.
+    group = ["request_id", "_occurrence"]
     occurrence = pl.int_range(pl.len()).over(["request_id", "file", "_explicit"])
+    first_known = {c: pl.col(c).drop_nulls().first().over(group) for c in ("ip", "user")}
+    same_attempt = (
+        (pl.col("ts") - pl.col("ts").first().over(group)).abs() <= timedelta(seconds=SAME_ATTEMPT_S)
+    ) & pl.all_horizontal((pl.col(c).is_null() | (pl.col(c) == first_known[c])) for c in first_known)
     merged = (
         with_id.sort(["ts", "file_rank", "line"])
         .with_columns(occurrence.alias("_occurrence"))
         .sort(["_explicit", "ts", "file_rank", "line"], descending=[True, False, False, False])
-        .group_by("request_id", "_occurrence", maintain_order=True)
+        # a line that is not the same attempt as its group's first line stands alone
+        .with_columns(
+            pl.when(same_attempt).then(0).otherwise(pl.int_range(1, pl.len() + 1).over(group)).alias("_part")
+        )
+        .group_by("request_id", "_occurrence", "_part", maintain_order=True)
         .agg(
             pl.col("ts").first(),
             pl.col("ip").drop_nulls().first(),
@@ -69,7 +84,11 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
             pl.col("file_rank").first(),
             pl.col("reason").drop_nulls().first(),
         )
+        .with_columns(pl.len().over("request_id").cast(pl.UInt32).alias("request_id_attempts"))
     )
-    without_id = attempts.filter(pl.col("request_id").is_null()).drop("_explicit")
+    without_id = attempts.filter(pl.col("request_id").is_null()).with_columns(
+        pl.lit(None, pl.UInt32).alias("request_id_attempts")
+    )
     columns = ["ts", "ip", "user", "failed", "request_id", "file", "line", "file_rank", "reason"]
+    columns.append("request_id_attempts")
     return pl.concat([merged.select(columns), without_id.select(columns)]).sort(["ts", "file_rank", "line"])

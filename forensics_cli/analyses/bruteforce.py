@@ -2,14 +2,18 @@
 
 Windows slide over event time: for every failure, the window is the `window` seconds ending at it, so
 a burst is never split by a bucket edge. Windows over threshold that overlap merge into one episode.
+Three time scales run by default (2 minutes, 1 hour, 1 day, each with its own thresholds), and an
+attack seen at several is reported once, at the scale that explains the most of its failures.
 Thresholds and their sources are in docs/bruteforce.md.
 """
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 
 import polars as pl
 
+from forensics_cli.analyses.login_success import SUCCESS_COLUMNS, credit_successes, empty_success_columns
+from forensics_cli.analyses.sources import DEFAULT_V6_PREFIX, with_source
+from forensics_cli.durations import duration_label
 from forensics_cli.schema import TS_DTYPE
 from forensics_cli.shellquote import shell_quoted
 
@@ -28,17 +32,42 @@ BRUTEFORCE_COLUMNS = [
     "first_success",
     "file",
     "line",
+    *SUCCESS_COLUMNS[2:],  # success_user, success_ip, success_file, success_line
     "detail",
+    "window",
 ]
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 MAX_LISTED = 20
 HISTOGRAM_BINS = 16
+REUSED_ID_ATTEMPTS = 3  # a request id on this many attempts or more is named in `detail`
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One time scale: its window and the counts inside one window that make each kind."""
+
+    window_s: float
+    threshold: int  # failures from one source, or against one account
+    min_users: int  # distinct accounts from one source (password_spray)
+    min_sources: int  # distinct sources against one account (distributed_brute_force)
+    stuffing: bool = False  # credential stuffing (a surge over the log's own baseline) looked for here
+
+    @property
+    def name(self) -> str:
+        return duration_label(self.window_s)
+
+
+# Sources in docs/bruteforce.md: Elastic's Microsoft 365 / Entra brute-force rules count failures over
+# 30 to 60 minutes; fail2ban's recidive jail looks back one day (5 bans of 5 failures: 25 failures), and
+# a day's threshold twice that keeps clients retrying an expired credential below it.
+LONG_SCALES = (Scale(3600.0, 20, 20, 5), Scale(86400.0, 50, 30, 5))
 
 
 @dataclass
 class Thresholds:
     """Defaults follow fail2ban (maxretry 5 / findtime 10m, scaled to 2m), Elastic's brute-force and
-    spraying rules (10+ failures; 10+ accounts from one source) and Sigma's value_count correlations."""
+    spraying rules (10+ failures; 10+ accounts from one source) and Sigma's value_count correlations.
+    `window_s` and the three counts set the short scale; `long_scales` run beside it."""
 
     window_s: float = 120.0
     threshold: int = 10  # failures in one window (brute_force, distributed_brute_force)
@@ -47,27 +76,34 @@ class Thresholds:
     stuffing_surge: float = 10.0  # failures in a window vs the log's own average per window
     grace_s: float = 600.0  # a success this long after the episode still counts as "got in"
     by: str | None = None  # "ip" or "user": only that pivot
+    long_scales: tuple[Scale, ...] = field(default=LONG_SCALES)
+    v6_prefix: int = DEFAULT_V6_PREFIX  # IPv6 sources are grouped by this network prefix
+
+    def scales(self) -> list[Scale]:
+        """The short scale, then every long scale with a longer window."""
+        short = Scale(self.window_s, self.threshold, self.min_users, self.min_sources, stuffing=True)
+        return [short] + sorted(
+            (s for s in self.long_scales if s.window_s > self.window_s), key=lambda s: s.window_s
+        )
 
 
 def _window(seconds: float) -> str:
     return f"{int(seconds * 1_000_000)}us"
 
 
-def _hot_intervals(failures: pl.DataFrame, key: str | None, window_s: float, hot: pl.Expr) -> pl.DataFrame:
+def _hot_intervals(failures: pl.DataFrame, key: str, window_s: float, hot: pl.Expr) -> pl.DataFrame:
     """[start, end] of every window (ending at a failure) where `hot` holds, merged when they overlap."""
-    frame = failures if key else failures.with_columns(pl.lit("*").alias("_all"))
-    key = key or "_all"
-    frame = frame.filter(pl.col(key).is_not_null()).sort([key, "ts"])
+    frame = failures.filter(pl.col(key).is_not_null()).sort([key, "ts"])
     if frame.is_empty():
         return pl.DataFrame(schema={key: pl.String, "start": TS_DTYPE, "end": TS_DTYPE})
     windows = frame.rolling(index_column="ts", period=_window(window_s), group_by=key).agg(
         pl.len().alias("n_failures"),
         pl.col("user").n_unique().alias("n_users"),
-        pl.col("ip").n_unique().alias("n_ips"),
+        pl.col("source").n_unique().alias("n_ips"),
         pl.col("ts").first().alias("start"),
     )
     windows = windows.filter(hot).select(key, "start", pl.col("ts").alias("end")).sort([key, "end"])
-    merged = (
+    return (
         windows.with_columns(
             (pl.col("start") > pl.col("end").cum_max().shift(1).over(key)).fill_null(True).alias("_new")
         )
@@ -76,7 +112,6 @@ def _hot_intervals(failures: pl.DataFrame, key: str | None, window_s: float, hot
         .agg(pl.col("start").min(), pl.col("end").max())
         .drop("_episode")
     )
-    return merged
 
 
 def _counts(column: str) -> pl.Expr:
@@ -98,21 +133,22 @@ def _top(column: str) -> pl.Expr:
     )
 
 
-def _episodes(
-    attempts: pl.DataFrame, intervals: pl.DataFrame, key: str | None, kind: str | pl.Expr
-) -> pl.DataFrame:
-    """Aggregate the failures inside each interval into one episode row."""
-    failures = attempts.filter(pl.col("failed"))
-    ids = intervals.with_row_index("_episode")
-    if key:
-        joined = failures.join(ids, on=key, how="inner")
-    else:
-        joined = failures.join(ids.drop("_all", strict=False), how="cross")
-    inside = joined.filter(pl.col("ts").is_between(pl.col("start"), pl.col("end")))
+def _episodes(failures: pl.DataFrame, intervals: pl.DataFrame, key: str, kind: pl.Expr) -> pl.DataFrame:
+    """Aggregate the failures inside each interval into one episode row (intervals of one key never
+    overlap, so each failure belongs to the last interval starting at or before it, if it ends after)."""
+    ids = intervals.with_row_index("_episode").sort("start")
+    inside = (
+        failures.filter(pl.col(key).is_not_null())
+        .sort("ts")
+        .join_asof(ids, left_on="ts", right_on="start", by=key, strategy="backward", check_sortedness=False)
+        .filter(pl.col("ts") <= pl.col("end"))
+    )
+    reused = pl.col("request_id_attempts") >= REUSED_ID_ATTEMPTS
     grouped = (
         inside.sort(["ts", "file_rank", "line"])
         .group_by("_episode", maintain_order=True)
         .agg(
+            pl.col(key).first().alias("_key"),
             pl.col("ts").min().alias("first_seen"),
             pl.col("ts").max().alias("last_seen"),
             pl.len().alias("failures"),
@@ -123,44 +159,99 @@ def _episodes(
             pl.col("file").first(),
             pl.col("line").first(),
             pl.col("ts").alias("_times"),
-            pl.col("ip").drop_nulls().unique().alias("_ip_set"),
+            pl.col("source").drop_nulls().unique().alias("_source_set"),
             pl.col("user").drop_nulls().unique().alias("_user_set"),
+            pl.col("source").filter(pl.col("source") != pl.col("ip")).drop_nulls().first().alias("_network"),
+            pl.col("request_id")
+            .filter(reused)
+            .sort_by(pl.col("request_id_attempts").filter(reused), descending=True)
+            .first()
+            .alias("_reused_id"),
+            pl.col("request_id_attempts").filter(reused).max().alias("_reused_n"),
         )
     )
-    grouped = grouped.with_columns(_top("ip"), _top("user"))
-    return grouped.with_columns(
-        kind.alias("kind") if isinstance(kind, pl.Expr) else pl.lit(kind).alias("kind")
-    )
+    return grouped.with_columns(_top("ip"), _top("user"), kind.alias("kind"), pl.lit(key).alias("_pivot"))
 
 
-def _successes(episodes: pl.DataFrame, attempts: pl.DataFrame, grace_s: float) -> pl.DataFrame:
-    """successes and first_success of each episode: a success from an attacking source, or (for attacks
-    on a few accounts) for an attacked account, from the first failure until `grace` after the last."""
-    wins = attempts.filter(~pl.col("failed")).select("ts", "ip", "user")
+def _at_scale(failures: pl.DataFrame, t: Thresholds, scale: Scale) -> pl.DataFrame | None:
+    """Every pivot's episodes at one time scale, or None when none is over threshold."""
+    parts: list[pl.DataFrame] = []
+    if t.by in (None, "ip"):
+        hot = (pl.col("n_failures") >= scale.threshold) | (pl.col("n_users") >= scale.min_users)
+        intervals = _hot_intervals(failures, "source", scale.window_s, hot)
+        kind = (
+            pl.when(
+                (pl.col("distinct_users") >= scale.min_users)
+                & (pl.col("failures") <= 3 * pl.col("distinct_users"))
+            )
+            .then(pl.lit("password_spray"))
+            .otherwise(pl.lit("brute_force"))
+        )
+        parts.append(_episodes(failures, intervals, "source", kind))
+    if t.by in (None, "user"):
+        # Failures against one account are an attack whatever the number of sources: none (Teleport
+        # logs no address), several, or many (distributed). One source is the source pivot's episode.
+        hot = pl.col("n_failures") >= scale.threshold
+        intervals = _hot_intervals(failures, "user", scale.window_s, hot)
+        sources = pl.col("_source_set").list.len()
+        kind = (
+            pl.when(sources >= scale.min_sources)
+            .then(pl.lit("distributed_brute_force"))
+            .otherwise(pl.lit("brute_force"))
+        )
+        parts.append(_episodes(failures, intervals, "user", kind).filter(sources != 1))
+    if scale.stuffing and t.by is None and failures.height:
+        span = (failures["ts"].max() - failures["ts"].min()).total_seconds()
+        expected = failures.height * scale.window_s / max(span, scale.window_s)
+        hot = (
+            (pl.col("n_failures") >= max(scale.threshold, t.stuffing_surge * expected))
+            & (pl.col("n_users") >= scale.min_users)
+            & (pl.col("n_ips") >= scale.min_sources)
+            & (pl.col("n_failures") <= 2.5 * pl.col("n_users"))
+        )
+        everything = failures.with_columns(pl.lit("*").alias("_all"))
+        intervals = _hot_intervals(everything, "_all", scale.window_s, hot)
+        parts.append(_episodes(everything, intervals, "_all", pl.lit("credential_stuffing")))
+    parts = [p.with_columns(pl.col("_episode").cast(pl.Int64) + 1_000_000 * i) for i, p in enumerate(parts)]
+    episodes = pl.concat(parts) if parts else pl.DataFrame()
     if episodes.is_empty():
-        return episodes.with_columns(
-            pl.lit(0, pl.UInt32).alias("successes"), pl.lit(None, TS_DTYPE).alias("first_success")
-        )
-    few_accounts = pl.col("kind").is_in(["brute_force", "distributed_brute_force"])
-    matched = (
-        episodes.select("_episode", "kind", "first_seen", "last_seen", "_ip_set", "_user_set")
-        .join(wins, how="cross")
-        .filter(
-            pl.col("ts").is_between(pl.col("first_seen"), pl.col("last_seen") + timedelta(seconds=grace_s))
-        )
-        .filter(
-            pl.col("_ip_set").list.contains(pl.col("ip")).fill_null(False)
-            | (few_accounts & pl.col("_user_set").list.contains(pl.col("user")).fill_null(False))
-        )
-        .group_by("_episode")
-        .agg(
-            pl.len().alias("successes"),
-            pl.col("ts").min().alias("first_success"),
-            pl.col("ip").sort_by("ts").first().alias("_success_ip"),
-            pl.col("user").sort_by("ts").first().alias("_success_user"),
-        )
+        return None
+    return episodes.with_columns(
+        pl.lit(scale.name).alias("window"), pl.lit(scale.threshold).alias("_threshold")
     )
-    return episodes.join(matched, on="_episode", how="left").with_columns(pl.col("successes").fill_null(0))
+
+
+def _best_scale(by_scale: list[pl.DataFrame]) -> pl.DataFrame:
+    """One row per attack: a longer scale's episode replaces the shorter ones of the same pivot and key
+    that it overlaps when it holds more failures than they do together; otherwise they stay."""
+    kept = by_scale[0]
+    for longer in by_scale[1:]:
+        shorter = kept.select(
+            "_pivot",
+            "_key",
+            pl.col("_episode").alias("_short"),
+            pl.col("first_seen").alias("_s_first"),
+            pl.col("last_seen").alias("_s_last"),
+            pl.col("failures").alias("_s_failures"),
+        )
+        overlaps = (
+            longer.select("_episode", "_pivot", "_key", "first_seen", "last_seen", "failures")
+            .join(shorter, on=["_pivot", "_key"])
+            .filter((pl.col("_s_first") <= pl.col("last_seen")) & (pl.col("_s_last") >= pl.col("first_seen")))
+        )
+        covered = overlaps.group_by("_episode").agg(
+            pl.col("_s_failures").sum().alias("_covered"), pl.col("failures").first(), pl.col("_short")
+        )
+        losing = covered.filter(pl.col("_covered") >= pl.col("failures"))["_episode"]
+        replaced = covered.filter(pl.col("_covered") < pl.col("failures"))["_short"].explode()
+        kept = pl.concat(
+            [
+                kept.filter(~pl.col("_episode").is_in(replaced.implode())),
+                longer.filter(~pl.col("_episode").is_in(losing.implode())),
+            ],
+            how="vertical_relaxed",
+        )
+    return kept
 
 
 def detect(
@@ -177,51 +268,73 @@ def detect(
 
 
 def detect_in_attempts(attempts: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
-    """Episodes from an attempt frame (ts, ip, user, failed, file, line, file_rank)."""
+    """Episodes from an attempt frame (ts, ip, user, failed, request_id, file, line, file_rank)."""
+    if "request_id_attempts" not in attempts.columns:
+        attempts = attempts.with_columns(pl.lit(None, pl.UInt32).alias("request_id_attempts"))
+    attempts = with_source(attempts, t.v6_prefix)
     failures = attempts.filter(pl.col("failed"))
-    parts: list[pl.DataFrame] = []
-    if t.by in (None, "ip"):
-        hot = (pl.col("n_failures") >= t.threshold) | (pl.col("n_users") >= t.min_users)
-        intervals = _hot_intervals(failures, "ip", t.window_s, hot)
-        kind = (
-            pl.when(
-                (pl.col("distinct_users") >= t.min_users)
-                & (pl.col("failures") <= 3 * pl.col("distinct_users"))
-            )
-            .then(pl.lit("password_spray"))
-            .otherwise(pl.lit("brute_force"))
-        )
-        parts.append(_episodes(attempts, intervals, "ip", kind))
-    if t.by in (None, "user"):
-        # Failures against one account are an attack whatever the number of sources: none (Teleport
-        # logs no address), several, or many (distributed). One source is the source pivot's episode.
-        hot = pl.col("n_failures") >= t.threshold
-        intervals = _hot_intervals(failures, "user", t.window_s, hot)
-        sources = pl.col("_ip_set").list.len()
-        kind = (
-            pl.when(sources >= t.min_sources)
-            .then(pl.lit("distributed_brute_force"))
-            .otherwise(pl.lit("brute_force"))
-        )
-        account_episodes = _episodes(attempts, intervals, "user", kind).filter(sources != 1)
-        parts.append(account_episodes)
-    if t.by is None and failures.height:
-        span = (failures["ts"].max() - failures["ts"].min()).total_seconds()
-        expected = failures.height * t.window_s / max(span, t.window_s)
-        hot = (
-            (pl.col("n_failures") >= max(t.threshold, t.stuffing_surge * expected))
-            & (pl.col("n_users") >= t.min_users)
-            & (pl.col("n_ips") >= t.min_sources)
-            & (pl.col("n_failures") <= 2.5 * pl.col("n_users"))
-        )
-        intervals = _hot_intervals(failures, None, t.window_s, hot)
-        parts.append(_episodes(attempts, intervals, None, "credential_stuffing"))
-    parts = [p.with_columns(pl.col("_episode").cast(pl.Int64) + 1_000_000 * i) for i, p in enumerate(parts)]
-    episodes = pl.concat(parts) if parts else pl.DataFrame()
-    if episodes.is_empty():
+    found = [f for f in (_at_scale(failures, t, s) for s in t.scales()) if f is not None]
+    if not found:
         return _empty()
-    episodes = _successes(episodes, attempts, t.grace_s)
+    # episode numbers unique across scales
+    found = [f.with_columns(pl.col("_episode") + 10_000_000 * i) for i, f in enumerate(found)]
+    episodes = _best_scale(found)
+    episodes = credit_successes(episodes, attempts, t.grace_s)
     return _finish(episodes, t)
+
+
+def _detail(t: Thresholds) -> pl.Expr:
+    succeeded = pl.col("first_success").is_not_null()
+    pivot = (
+        pl.when(pl.col("success_ip").is_not_null())
+        .then(pl.lit("apiforensics timeline --ip ") + shell_quoted(pl.col("success_ip")))
+        .otherwise(pl.lit("apiforensics timeline --user ") + shell_quoted(pl.col("success_user")))
+    )
+    since = pl.col("first_success").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    who = (
+        pl.when(pl.col("success_user").is_not_null())
+        .then(pl.format(" as {}", pl.col("success_user")))
+        .otherwise(pl.lit(""))
+    )
+    where = (
+        pl.when(pl.col("success_ip").is_not_null())
+        .then(pl.format(" from {}", pl.col("success_ip")))
+        .otherwise(pl.lit(""))
+    )
+    notes = pl.concat_str(
+        pl.when(pl.col("_network").is_not_null()).then(
+            pl.format("; IPv6 sources grouped by network {}", pl.col("_network"))
+        ),
+        pl.when(pl.col("_reused_id").is_not_null()).then(
+            pl.format(
+                "; request id {} on {} attempts (not merged)", pl.col("_reused_id"), pl.col("_reused_n")
+            )
+        ),
+        ignore_nulls=True,
+    )
+    return (
+        pl.when(succeeded)
+        .then(
+            pl.concat_str(
+                pl.lit("success after failures"),
+                who,
+                where,
+                notes,
+                pl.lit("; next: "),
+                pivot,
+                pl.lit(" --since "),
+                since,
+            )
+        )
+        .otherwise(
+            pl.format(
+                "{} failures in {} s{}",
+                pl.col("failures"),
+                (pl.col("last_seen") - pl.col("first_seen")).dt.total_seconds(),
+                notes,
+            )
+        )
+    )
 
 
 def _finish(episodes: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
@@ -230,28 +343,15 @@ def _finish(episodes: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
         pl.when(succeeded)
         .then(pl.lit("critical"))
         .when(pl.col("kind") == "brute_force")
-        .then(pl.when(pl.col("failures") >= 5 * t.threshold).then(pl.lit("high")).otherwise(pl.lit("medium")))
+        .then(
+            pl.when(pl.col("failures") >= 5 * pl.col("_threshold"))
+            .then(pl.lit("high"))
+            .otherwise(pl.lit("medium"))
+        )
         .otherwise(pl.lit("high"))
     )
-    pivot = (
-        pl.when(pl.col("_success_ip").is_not_null())
-        .then(pl.lit("apiforensics timeline --ip ") + shell_quoted(pl.col("_success_ip")))
-        .otherwise(pl.lit("apiforensics timeline --user ") + shell_quoted(pl.col("_success_user")))
-    )
-    since = pl.col("first_success").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    detail = (
-        pl.when(succeeded)
-        .then(pl.lit("success after failures; next: ") + pivot + pl.lit(" --since ") + since)
-        .otherwise(
-            pl.format(
-                "{} failures in {} s",
-                pl.col("failures"),
-                (pl.col("last_seen") - pl.col("first_seen")).dt.total_seconds(),
-            )
-        )
-    )
     result = episodes.with_columns(
-        severity.alias("severity"), succeeded.alias("succeeded"), detail.alias("detail")
+        severity.alias("severity"), succeeded.alias("succeeded"), _detail(t).alias("detail")
     )
     result = result.join(_histograms(episodes), on="_episode", how="left")
     order = pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8)
@@ -274,7 +374,7 @@ def _histograms(episodes: pl.DataFrame) -> pl.DataFrame:
     slots = pl.DataFrame({"bin": list(range(HISTOGRAM_BINS))}, schema={"bin": pl.Int64})
     return (
         episodes.select("_episode")
-        .join(slots, how="cross")
+        .join(slots, how="cross")  # every episode × 16 slots: the histogram's own shape, not a filter
         .join(counted, on=["_episode", "bin"], how="left")
         .with_columns(pl.col("n").fill_null(0))
         .sort("_episode", "bin")
@@ -284,6 +384,7 @@ def _histograms(episodes: pl.DataFrame) -> pl.DataFrame:
 
 
 def _empty() -> pl.DataFrame:
+    success = empty_success_columns()
     schema = {
         "kind": pl.String,
         "severity": pl.String,
@@ -299,7 +400,9 @@ def _empty() -> pl.DataFrame:
         "first_success": TS_DTYPE,
         "file": pl.String,
         "line": pl.Int64,
+        **{c: success[c] for c in SUCCESS_COLUMNS[2:]},
         "detail": pl.String,
+        "window": pl.String,
         "histogram": pl.List(pl.Int64),
     }
     return pl.DataFrame(schema=schema)

@@ -6,10 +6,11 @@ from datetime import timedelta
 import click
 
 from forensics_cli.analyses import secrets_report
-from forensics_cli.analyses.bruteforce import Thresholds, detect
+from forensics_cli.analyses.bruteforce import LONG_SCALES, Thresholds, detect
 from forensics_cli.analyses.gap_input import gap_input
 from forensics_cli.analyses.gaps import GapOptions, coverage, find_gaps, parse_retention
 from forensics_cli.analyses.ingest import all_read_whole, ingest_report
+from forensics_cli.analyses.sources import DEFAULT_V6_PREFIX
 from forensics_cli.analyses.timeline import Selection, build_timeline, closest_request_ids, summarize
 from forensics_cli.cache import EventCache
 from forensics_cli.cli.options import CommonArgs, Duration, common_options
@@ -25,7 +26,7 @@ from forensics_cli.render.report import (
     rejects_table,
 )
 from forensics_cli.render.tables import render_text
-from forensics_cli.render.views import bruteforce_view, gaps_view, secrets_view, timeline_view
+from forensics_cli.render.views import bruteforce_view, gaps_view, secrets_view, takeover_view, timeline_view
 from forensics_cli.secrets.exposure import SecretsConfigError
 from forensics_cli.secrets.sanitize import redact_column, redact_row_columns
 from forensics_cli.secrets.scan import SECRET_COLUMNS
@@ -177,73 +178,151 @@ def _no_match_hint(result, selection: Selection, quiet: bool):
     print_hint(hint)
 
 
+def detection_options(command):
+    """The options that decide what an attack episode is (bruteforce and takeover share them)."""
+    options = [
+        click.option(
+            "--window",
+            type=Duration(),
+            default="2m",
+            show_default=True,
+            help="The short sliding window over event time (90s, 2m, 1h); 1h and 1d windows run beside it "
+            "unless --single-window.",
+        ),
+        click.option(
+            "--single-window",
+            is_flag=True,
+            help="Only the --window scale: no 1-hour and 1-day windows for low-and-slow attacks.",
+        ),
+        click.option(
+            "--threshold",
+            type=click.IntRange(min=1),
+            default=10,
+            show_default=True,
+            help="Failures in one short window that make brute force (one source, or one account).",
+        ),
+        click.option(
+            "--min-users",
+            type=click.IntRange(min=2),
+            default=10,
+            show_default=True,
+            help="Distinct accounts from one source in one short window that make password spraying.",
+        ),
+        click.option(
+            "--min-sources",
+            type=click.IntRange(min=2),
+            default=5,
+            show_default=True,
+            help="Distinct sources against one account in one short window that make distributed "
+            "brute force.",
+        ),
+        click.option(
+            "--v6-prefix",
+            type=click.IntRange(min=1, max=128),
+            default=DEFAULT_V6_PREFIX,
+            show_default=True,
+            help="IPv6 addresses in one network of this prefix length are one source (128: every address).",
+        ),
+        click.option(
+            "--grace",
+            type=Duration(),
+            default="10m",
+            show_default=True,
+            help="A success this long after an episode still counts as the attacker getting in.",
+        ),
+        click.option(
+            "--by", type=click.Choice(["ip", "user"]), help="Only pivot on the source (ip) or the account."
+        ),
+        click.option(
+            "--login-path",
+            "login_paths",
+            multiple=True,
+            metavar="GLOB",
+            help="A path whose 2xx answers are successful logins (e.g. '/api/v2/auth/*'); repeatable, "
+            "added to the defaults.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _episodes(result, options: dict):
+    """bruteforce.detect with the detection options as given on the command line."""
+    thresholds = Thresholds(
+        window_s=options["window"],
+        threshold=options["threshold"],
+        min_users=options["min_users"],
+        min_sources=options["min_sources"],
+        grace_s=options["grace"],
+        by=options["by"],
+        long_scales=() if options["single_window"] else LONG_SCALES,
+        v6_prefix=options["v6_prefix"],
+    )
+    login_paths = options["login_paths"]
+    # the stored subset holds every possible attempt under the default login paths, not under others
+    source = result.events if login_paths else result.auth_candidates
+    return detect(source, thresholds, DEFAULT_LOGIN_PATHS + list(login_paths))
+
+
 @click.command()
 @common_options
-@click.option(
-    "--window",
-    type=Duration(),
-    default="2m",
-    show_default=True,
-    help="Sliding window over event time (90s, 2m, 1h).",
-)
-@click.option(
-    "--threshold",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="Failures in one window that make brute force (one source, or one account).",
-)
-@click.option(
-    "--min-users",
-    type=click.IntRange(min=2),
-    default=10,
-    show_default=True,
-    help="Distinct accounts from one source in one window that make password spraying.",
-)
-@click.option(
-    "--min-sources",
-    type=click.IntRange(min=2),
-    default=5,
-    show_default=True,
-    help="Distinct sources against one account in one window that make distributed brute force.",
-)
-@click.option(
-    "--grace",
-    type=Duration(),
-    default="10m",
-    show_default=True,
-    help="A success this long after an episode still counts as the attacker getting in.",
-)
-@click.option("--by", type=click.Choice(["ip", "user"]), help="Only pivot on the source (ip) or the account.")
-@click.option(
-    "--login-path",
-    "login_paths",
-    multiple=True,
-    metavar="GLOB",
-    help="A path whose 2xx answers are successful logins (e.g. '/api/v2/auth/*'); repeatable, "
-    "added to the defaults.",
-)
-def bruteforce(common: CommonArgs, window, threshold, min_users, min_sources, grace, by, login_paths):
+@detection_options
+def bruteforce(common: CommonArgs, **options):
     """Auth-failure bursts: brute force, password spraying, distributed brute force, credential stuffing.
 
-    Each episode says whether a success followed (succeeded=true, severity critical) and which
+    Windows of 2 minutes, 1 hour and 1 day run together, so low-and-slow attacks are found too; each
+    episode is reported once, at the window that shows most of it. Each says whether a success
+    followed (succeeded=true, severity critical), who got in (success_user, success_ip) and which
     timeline command shows what that session did next. Exit 1 when any episode is reported.
     """
     result = _load(common)
-    thresholds = Thresholds(
-        window_s=window,
-        threshold=threshold,
-        min_users=min_users,
-        min_sources=min_sources,
-        grace_s=grace,
-        by=by,
-    )
-    # the stored subset holds every possible attempt under the default login paths, not under others
-    source = result.events if login_paths else result.auth_candidates
-    episodes = detect(source, thresholds, DEFAULT_LOGIN_PATHS + list(login_paths))
+    episodes = _episodes(result, options)
     _output(common, result, episodes.drop("histogram"), lambda: bruteforce_view(episodes))
     print_summary(result.reports, common.quiet)
     sys.exit(1 if episodes.height else 0)
+
+
+@click.command()
+@common_options
+@detection_options
+@click.option(
+    "--next-events",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Events shown after each success that made an attack succeed.",
+)
+@click.option(
+    "--next-window",
+    type=Duration(),
+    default="1h",
+    show_default=True,
+    help="How long after the success its account and address are followed.",
+)
+def takeover(common: CommonArgs, next_events, next_window, **options):
+    """What each account that got in did next: the events after the success, across services.
+
+    For every bruteforce episode that succeeded: the account's and the address's events (and the
+    login request's own lines) after the success, privileged and persistence actions marked (role and
+    policy changes, new keys, MFA changes, OAuth consent, new users, password changes, logging turned
+    off), and addresses or user agents the account never used before the attack. Exit 1 when any
+    account got in, 0 when none did.
+    """
+    from forensics_cli.analyses.takeover import TakeoverOptions
+    from forensics_cli.analyses.takeover import takeover as follow
+
+    result = _load(common)
+    episodes = _episodes(result, options)
+    options = TakeoverOptions(limit=next_events, window_s=next_window)
+    rows = follow(result.events, episodes, options, raw=True)
+    # a secret of the line is masked wherever it shows, as in timeline
+    rows = redact_row_columns(rows, ["event", "path", "detail", "user", "ip", "account", "address"]).drop(
+        "raw"
+    )
+    _output(common, result, rows, lambda: takeover_view(rows))
+    print_summary(result.reports, common.quiet)
+    sys.exit(1 if rows.height else 0)
 
 
 @click.command("scan-secrets")
@@ -374,5 +453,5 @@ def cache_path(cache_dir):
 def register(group: click.Group):
     from forensics_cli.cli.formats_command import formats
 
-    for command in (ingest, timeline, bruteforce, scan_secrets, gaps, cache, formats):
+    for command in (ingest, timeline, bruteforce, takeover, scan_secrets, gaps, cache, formats):
         group.add_command(command)

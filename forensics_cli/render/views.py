@@ -85,6 +85,7 @@ def bruteforce_view(episodes: pl.DataFrame):
         # to the second: the sparkline shows the shape, csv/json keep the microseconds
         pl.col("first_seen").dt.strftime("%Y-%m-%d %H:%M:%S"),
         pl.col("first_success").dt.strftime("%Y-%m-%d %H:%M:%S"),
+        pl.when(pl.col("succeeded")).then(_got_in()).alias("got_in"),
     )
     shown = with_evidence(shown)
     columns = [
@@ -95,7 +96,9 @@ def bruteforce_view(episodes: pl.DataFrame):
         "shape",
         "ips",
         "users",
+        "window",
         "first_success",
+        "got_in",
         "evidence",
     ]
     yield frame_table(
@@ -106,15 +109,68 @@ def bruteforce_view(episodes: pl.DataFrame):
         row_style=lambda row: "bold" if row["succeeded"] else None,
     )
     kinds = episodes.group_by("kind").len().sort("kind")
-    compromised = episodes.filter(pl.col("succeeded"))["users"].str.split(";").explode().drop_nulls()
     text = ", ".join(f"{k} {n}" for k, n in kinds.iter_rows()) or "no episodes"
     summary = Text(f"{episodes.height} episodes ({text})")
-    if compromised.len():
-        summary.append(" — possibly compromised: ", style="bold red")
-        summary.append_text(cell(", ".join(sorted(set(compromised.to_list()))), "bold red"))
+    got_in = (
+        episodes.filter(pl.col("succeeded"))
+        .select(_got_in().alias("who"))
+        .unique()
+        .sort("who")["who"]
+        .to_list()
+    )
+    if got_in:
+        summary.append(" — got in: ", style="bold red")
+        summary.append_text(cell(", ".join(got_in), "bold red"))
     yield summary
     for detail in episodes.filter(pl.col("succeeded"))["detail"].to_list():
         yield cell(detail, "red")
+    if got_in:
+        yield Text("what they did next: apiforensics takeover PATHS", style="dim")
+
+
+def _got_in() -> pl.Expr:
+    """'admin from 203.0.113.66': the account and address of the success that made an episode succeed."""
+    user = pl.col("success_user").fill_null("(unknown account)")
+    return (
+        pl.when(pl.col("success_ip").is_not_null())
+        .then(pl.format("{} from {}", user, pl.col("success_ip")))
+        .otherwise(user)
+    )
+
+
+def takeover_view(rows: pl.DataFrame):
+    """One table per compromise: what the account and address did after the success."""
+    if rows.is_empty():
+        yield Text("No attack succeeded: nobody to follow.", style="green")
+        return
+    shown = with_evidence(rows.with_columns(pl.col("timestamp").dt.strftime("%H:%M:%S%.3f")))
+    columns = [
+        "offset_ms",
+        "timestamp",
+        "service",
+        "evidence",
+        "status",
+        "ip",
+        "user",
+        "privileged",
+        "first_seen",
+        "detail",
+    ]
+    for (account, address), part in shown.group_by(["account", "address"], maintain_order=True):
+        who = f"{account or '(unknown account)'}" + (f" from {address}" if address else "")
+        yield frame_table(
+            part,
+            columns,
+            title=f"After the success: {who}",
+            styler=lambda column, value: "bold red" if column == "privileged" and value else None,
+            row_style=lambda row: "bold" if row["privileged"] else None,
+        )
+    marked = rows.filter(pl.col("privileged").is_not_null())
+    summary = Text(f"{rows.height} events after {rows.select('account', 'address').n_unique()} successes")
+    if marked.height:
+        summary.append(f" — {marked.height} privileged: ", style="bold red")
+        summary.append_text(cell(", ".join(sorted(set(marked["privileged"].to_list()))), "bold red"))
+    yield summary
 
 
 def secrets_view(findings: pl.DataFrame, exposure: pl.DataFrame, grouped: bool):

@@ -1,0 +1,218 @@
+"""What an attacker did after getting in: the events that follow each success `bruteforce` credits.
+
+For every account and address that got in (an episode's `success_user` / `success_ip`), the first
+`limit` events within `window` of the success, across services: the account's events, the address's
+events, and every line of the successful login's own request. Each row says whether it is a privileged
+or persistence action (privileged.py) and whether its address or user agent is new for the account,
+compared with the account's own events before the attack began.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import polars as pl
+
+from forensics_cli.analyses.privileged import privileged_expr
+from forensics_cli.analyses.timeline import ORDER, detail_expr
+from forensics_cli.schema import TS_DTYPE
+
+TAKEOVER_COLUMNS = [
+    "account",
+    "address",
+    "timestamp",
+    "offset_ms",
+    "service",
+    "file",
+    "line",
+    "event",
+    "method",
+    "path",
+    "status",
+    "ip",
+    "user",
+    "privileged",
+    "first_seen",
+    "detail",
+]
+REQUEST_LEAD_S = 60.0  # how far before the success the login request's first line may be
+
+
+@dataclass(frozen=True)
+class TakeoverOptions:
+    limit: int = 50  # events shown per compromise
+    window_s: float = 3600.0  # how long after the success events are followed
+
+
+def compromises(episodes: pl.DataFrame) -> pl.DataFrame:
+    """One row per distinct success that made an episode `succeeded`: account, address, when, where."""
+    return (
+        episodes.filter(pl.col("succeeded"))
+        .group_by("success_file", "success_line", maintain_order=True)
+        .agg(
+            pl.col("success_user").first().alias("account"),
+            pl.col("success_ip").first().alias("address"),
+            pl.col("first_success").first(),
+            pl.col("first_seen").min().alias("attack_start"),
+            pl.col("kind").first(),
+        )
+        .with_row_index("_compromise")
+    )
+
+
+def _anchored(events: pl.LazyFrame, found: pl.DataFrame) -> pl.DataFrame:
+    """Each compromise with `_request` (the success line's request id) and `_anchor`: the first line of
+    that request (the login's request_started line), or the success itself."""
+    lines = events.filter(
+        pl.col("file").is_in(found["success_file"].unique().implode())
+        & pl.col("line").is_in(found["success_line"].unique().implode())
+    )
+    success_lines = found.join(
+        lines.select("file", "line", pl.col("request_id").alias("_request")).collect(),
+        left_on=["success_file", "success_line"],
+        right_on=["file", "line"],
+        how="left",
+    )
+    requests = success_lines["_request"].drop_nulls().unique()
+    lead = timedelta(seconds=REQUEST_LEAD_S)
+    request_lines = (
+        events.filter(pl.col("request_id").is_in(requests.implode()))
+        .select(pl.col("request_id").alias("_request"), "ts")
+        .collect()
+    )
+    starts = (
+        success_lines.join(request_lines, on="_request", how="left")
+        .filter(pl.col("ts").is_between(pl.col("first_success") - lead, pl.col("first_success")))
+        .group_by("_compromise")
+        .agg(pl.col("ts").min().alias("_anchor"))
+    )
+    anchored = success_lines.join(starts, on="_compromise", how="left")
+    return anchored.with_columns(pl.coalesce("_anchor", "first_success").alias("_anchor"))
+
+
+def _followed(events: pl.LazyFrame, found: pl.DataFrame, window_s: float) -> pl.DataFrame:
+    """Events of the account, the address or the login request in [anchor, anchor + window]."""
+    bounds = found.select(
+        "_compromise",
+        "_anchor",
+        (pl.col("_anchor") + timedelta(seconds=window_s)).alias("_until"),
+        "account",
+        "address",
+        "_request",
+    )
+    low, high = bounds["_anchor"].min(), bounds["_until"].max()
+    concerned = (
+        pl.col("user").is_in(bounds["account"].drop_nulls().unique().implode()).fill_null(False)
+        | pl.col("ip").is_in(bounds["address"].drop_nulls().unique().implode()).fill_null(False)
+        | pl.col("request_id").is_in(bounds["_request"].drop_nulls().unique().implode()).fill_null(False)
+    )
+    span = events.filter(pl.col("ts").is_between(low, high) & concerned).collect()
+    parts = [
+        span.join(bounds.drop_nulls(key), left_on=column, right_on=key, how="inner")
+        for column, key in (("user", "account"), ("ip", "address"), ("request_id", "_request"))
+    ]
+    joined = pl.concat([p.select(span.columns + ["_compromise", "_anchor", "_until"]) for p in parts])
+    return (
+        joined.filter(pl.col("ts").is_between(pl.col("_anchor"), pl.col("_until")))
+        .unique(["_compromise", "file", "line"], keep="first")
+        .sort(["_compromise", *ORDER])
+    )
+
+
+def _history(events: pl.LazyFrame, found: pl.DataFrame) -> pl.DataFrame:
+    """Each compromised account's addresses and user agents before its attack began."""
+    accounts = found.select("_compromise", "account", "attack_start").drop_nulls("account")
+    before = (
+        events.filter(pl.col("user").is_in(accounts["account"].unique().implode()))
+        .select("user", "ts", "ip", "user_agent")
+        .collect()
+        .join(accounts, left_on="user", right_on="account")
+        # the attack's own first requests start a moment before its first failure
+        .filter(pl.col("ts") < pl.col("attack_start") - timedelta(seconds=REQUEST_LEAD_S))
+    )
+    return before.select("_compromise", "ip", "user_agent")
+
+
+def _known(history: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The (compromise, address) and (compromise, user agent) pairs seen before the attack."""
+    known = [
+        history.select("_compromise", column).drop_nulls().unique().with_columns(pl.lit(True).alias(flag))
+        for column, flag in (("ip", "_known_ip"), ("user_agent", "_known_ua"))
+    ]
+    return known[0], known[1]
+
+
+def takeover(
+    events: pl.LazyFrame | pl.DataFrame,
+    episodes: pl.DataFrame,
+    options: TakeoverOptions | None = None,
+    raw: bool = False,
+) -> pl.DataFrame:
+    """TAKEOVER_COLUMNS (and `raw` when asked) for every compromise in `episodes` (bruteforce.detect's
+    result), each compromise's events in time order."""
+    options = options or TakeoverOptions()
+    lazy = events.lazy()
+    found = compromises(episodes)
+    if found.is_empty():
+        return empty_takeover(raw)
+    found = _anchored(lazy, found)
+    rows = _followed(lazy, found, options.window_s)
+    rows = rows.filter(pl.int_range(pl.len()).over("_compromise") < options.limit)
+    history = _history(lazy, found)
+    known_ips, known_agents = _known(history)
+    rows = (
+        rows.join(found.select("_compromise", "account", "address"), on="_compromise", how="left")
+        .join(known_ips, on=["_compromise", "ip"], how="left")
+        .join(known_agents, on=["_compromise", "user_agent"], how="left")
+    )
+    new_ip = pl.col("ip").is_not_null() & pl.col("_known_ip").is_null() & pl.col("account").is_not_null()
+    new_agent = (
+        pl.col("user_agent").is_not_null() & pl.col("_known_ua").is_null() & pl.col("account").is_not_null()
+    )
+    # marked once per compromise: on the first row where that address or agent appears
+    first_ip = new_ip & pl.col("ip").is_first_distinct().over("_compromise")
+    first_agent = new_agent & pl.col("user_agent").is_first_distinct().over("_compromise")
+    no_history = pl.when(~pl.col("_compromise").is_in(history["_compromise"].unique().implode())).then(
+        pl.format("(no events of {} before the attack)", pl.col("account"))
+    )
+    facts = pl.concat_str(
+        pl.when(first_ip).then(pl.format("new address {}", pl.col("ip"))),
+        pl.when(first_agent).then(pl.format("new user agent {}", pl.col("user_agent"))),
+        pl.when(first_ip | first_agent).then(no_history),
+        separator="; ",
+        ignore_nulls=True,
+    )
+    rows = rows.sort(["_compromise", *ORDER]).with_columns(
+        pl.col("ts").alias("timestamp"),
+        ((pl.col("ts") - pl.col("_anchor")).dt.total_microseconds() / 1000).round(3).alias("offset_ms"),
+        privileged_expr(),
+        pl.when(facts != "").then(facts).alias("first_seen"),
+        detail_expr(),
+    )
+    privileged_note = pl.when(pl.col("privileged").is_not_null()).then(
+        pl.format("{} after the success: {}", pl.col("privileged"), pl.col("detail"))
+    )
+    rows = rows.with_columns(pl.coalesce(privileged_note, pl.col("detail")).alias("detail"))
+    return rows.select(TAKEOVER_COLUMNS + (["raw"] if raw else []))
+
+
+def empty_takeover(raw: bool = False) -> pl.DataFrame:
+    """A zero-row takeover result."""
+    schema = {
+        "account": pl.String,
+        "address": pl.String,
+        "timestamp": TS_DTYPE,
+        "offset_ms": pl.Float64,
+        "service": pl.String,
+        "file": pl.String,
+        "line": pl.Int64,
+        "event": pl.String,
+        "method": pl.String,
+        "path": pl.String,
+        "status": pl.Int32,
+        "ip": pl.String,
+        "user": pl.String,
+        "privileged": pl.String,
+        "first_seen": pl.String,
+        "detail": pl.String,
+    }
+    return pl.DataFrame(schema=schema | ({"raw": pl.String} if raw else {}))

@@ -1,0 +1,161 @@
+"""takeover: what an account that got in did next, privileged actions, first-seen addresses."""
+
+import polars as pl
+import pytest
+
+from forensics_cli.analyses.bruteforce import detect
+from forensics_cli.analyses.privileged import PRIVILEGED_ACTIONS, privileged_expr
+from forensics_cli.analyses.takeover import TAKEOVER_COLUMNS, TakeoverOptions, takeover
+from tests.conftest import at, events_frame, rows_of
+from tests.test_bruteforce import fail, ok
+
+
+def _as_event(example: str) -> dict:
+    """'METHOD /path' is a request line with no action; anything else is an action name."""
+    method, _, path = example.partition(" ")
+    if method in ("GET", "POST", "PUT", "PATCH", "DELETE") and path.startswith("/"):
+        return {"event": "request_finished", "method": method, "path": path, "action": None}
+    return {"event": "audit", "method": None, "path": None, "action": example}
+
+
+@pytest.mark.parametrize(
+    "rule,example,flagged",
+    [(r.name, e, True) for r in PRIVILEGED_ACTIONS for e in r.flags]
+    + [(r.name, e, False) for r in PRIVILEGED_ACTIONS for e in r.ignores],
+)
+def test_privileged_action_examples(rule, example, flagged):
+    frame = pl.DataFrame(
+        [_as_event(example)], schema={c: pl.String for c in ("event", "method", "path", "action")}
+    )
+    found = frame.select(privileged_expr()).item()
+    assert (found == rule) if flagged else (found is None), (rule, example, found)
+
+
+def _intrusion(extra_before=(), extra_after=()):
+    rows = list(extra_before)
+    rows += [fail(1000 + i * 5, "203.0.113.9", "admin", user_agent="hydra") for i in range(12)]
+    rows.append(ok(1070, "203.0.113.9", "admin", user_agent="hydra", request_id="login-1"))
+    rows += list(extra_after)
+    return events_frame(rows)
+
+
+def test_the_events_after_the_success_with_privileged_actions_marked():
+    after = [
+        {
+            "ts": at(1071),
+            "user": "admin",
+            "action": "CreateAccessKey",
+            "event": "CreateAccessKey",
+            "service": "iam",
+        },
+        {"ts": at(1072), "ip": "203.0.113.9", "method": "GET", "path": "/api/export", "status": 200},
+        {"ts": at(1073), "user": "bob", "action": "CreateUser", "event": "CreateUser"},  # someone else
+    ]
+    events = _intrusion(extra_after=after)
+    rows = takeover(events, detect(events))
+    assert rows.columns == TAKEOVER_COLUMNS
+    assert rows.select("line", "offset_ms", "privileged").rows() == [
+        (13, 0.0, None),
+        (14, 1000.0, "new_credential"),
+        (15, 2000.0, None),
+    ]
+    assert rows["detail"][1] == "new_credential after the success: CreateAccessKey"
+    assert set(rows["account"]) == {"admin"} and set(rows["address"]) == {"203.0.113.9"}
+
+
+def test_new_address_and_agent_are_told_against_the_accounts_own_history():
+    history = [ok(0, "10.0.0.7", "admin", user_agent="Mozilla/5.0")]
+    events = _intrusion(extra_before=history)
+    first = takeover(events, detect(events)).row(0, named=True)
+    assert first["first_seen"] == "new address 203.0.113.9; new user agent hydra"
+    known = _intrusion(extra_before=[ok(0, "203.0.113.9", "admin", user_agent="hydra")])
+    assert takeover(known, detect(known))["first_seen"].to_list() == [None]
+
+
+def test_an_account_with_no_history_says_so():
+    events = _intrusion()
+    assert takeover(events, detect(events))["first_seen"][0] == (
+        "new address 203.0.113.9; new user agent hydra; (no events of admin before the attack)"
+    )
+
+
+def test_events_of_the_login_request_count_from_its_first_line():
+    started = {"ts": at(1069.95), "request_id": "login-1", "event": "request_started", "path": "/login"}
+    events = _intrusion(extra_after=[started])
+    rows = takeover(events, detect(events))
+    assert rows["offset_ms"].to_list() == [0.0, 50.0] and rows["event"][0] == "request_started"
+
+
+def test_limit_and_window_bound_what_is_followed():
+    after = [{"ts": at(1071 + i), "user": "admin", "event": "read"} for i in range(10)]
+    after.append({"ts": at(1070 + 7200), "user": "admin", "event": "much later"})
+    events = _intrusion(extra_after=after)
+    episodes = detect(events)
+    assert takeover(events, episodes).height == 11  # the success and 10 reads; two hours later is out
+    assert takeover(events, episodes, TakeoverOptions(limit=3)).height == 3
+    assert takeover(events, episodes, TakeoverOptions(window_s=3 * 3600)).height == 12
+
+
+def test_nothing_to_follow_when_no_attack_succeeded():
+    events = events_frame([fail(i, "203.0.113.9", "admin") for i in range(12)])
+    assert takeover(events, detect(events)).is_empty()
+
+
+def test_cli_takeover_on_the_sample_shows_the_role_change_of_the_admin_compromise(run, sample_copy):
+    result = run("takeover", "--format", "jsonl", "-q", sample_copy)
+    assert result.exit_code == 1
+    rows = rows_of(result)
+    assert {(r["account"], r["address"]) for r in rows} == {("admin", "203.0.113.66")}
+    (role_change,) = [r for r in rows if r["privileged"]]
+    assert (role_change["privileged"], role_change["offset_ms"], role_change["service"]) == (
+        "privilege_change",
+        80.0,
+        "worker",
+    )
+    assert (
+        role_change["detail"]
+        == "privilege_change after the success: audit role_change users/bob → role=admin"
+    )
+    assert role_change["file"].endswith("worker/worker.jsonl") and role_change["line"] == 38
+    assert rows[0]["first_seen"].startswith("new address 203.0.113.66")
+    table = run("takeover", "-q", sample_copy).stdout
+    assert "After the success: admin from 203.0.113.66" in table and "1 privileged: privilege_change" in table
+
+
+def test_cli_takeover_exits_0_when_nobody_got_in(tmp_path, run):
+    from tests.conftest import seed_line, write_log
+
+    write_log(tmp_path / "a.log", [seed_line(at(0), event_type="authentication", success=False, user_id="x")])
+    result = run("takeover", "-q", tmp_path)
+    assert result.exit_code == 0 and "No attack succeeded" in result.stdout
+
+
+def _teleport(when: float, event: str, code: str, **fields) -> dict:
+    """A record shaped as Teleport's audit events reference documents it (families/teleport.py)."""
+    stamp = at(when).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return {"code": code, "ei": 0, "event": event, "time": stamp, "uid": f"uid-{when}", **fields}
+
+
+def test_teleport_burst_with_no_address_then_what_alice_did(tmp_path, run):
+    from tests.conftest import write_log
+
+    failures = [
+        _teleport(
+            i * 3,
+            "user.login",
+            "T1000W",
+            user="alice",
+            success=False,
+            method="local",
+            error="invalid username, password or second factor",
+        )
+        for i in range(30)
+    ]
+    success = _teleport(95, "user.login", "T1000I", user="alice", success=True, method="local")
+    role = _teleport(96, "role.created", "T9000I", user="alice", name="backdoor")
+    write_log(tmp_path / "teleport" / "events.log", failures + [success, role])
+    (episode,) = rows_of(run("bruteforce", "--format", "jsonl", "-q", tmp_path))
+    assert (episode["kind"], episode["severity"], episode["failures"]) == ("brute_force", "critical", 30)
+    assert (episode["success_user"], episode["success_ip"], episode["success_line"]) == ("alice", None, 31)
+    rows = rows_of(run("takeover", "--format", "jsonl", "-q", tmp_path))
+    assert [(r["line"], r["privileged"]) for r in rows] == [(31, None), (32, "privilege_change")]
