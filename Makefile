@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-bombs mutation samples clean
+.PHONY: demo test lint bench bench-bombs bench-success mutation samples clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need Python 3.11 or newer (set PYTHON=...)"; exit 2; }
@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	@echo "== apiforensics ingest sample_logs/"; $(BIN)/apiforensics ingest sample_logs/ || true
 	@echo; echo "== apiforensics bruteforce sample_logs/"; $(BIN)/apiforensics bruteforce -q sample_logs/ || true
+	@echo; echo "== apiforensics takeover --next-events 10 sample_logs/"; \
+		$(BIN)/apiforensics takeover -q --next-events 10 sample_logs/ || true
 	@echo; echo "== apiforensics timeline --request-id req-7f3a9c2e-compromise sample_logs/"; \
 		$(BIN)/apiforensics timeline -q --request-id req-7f3a9c2e-compromise sample_logs/ || true
 	@echo; echo "== apiforensics scan-secrets sample_logs/"; $(BIN)/apiforensics scan-secrets -q sample_logs/ || true
@@ -34,6 +36,9 @@ mutation: $(STAMP)
 
 bench-bombs: $(STAMP)
 	$(BIN)/python benchmarks/bombs.py
+
+bench-success: $(STAMP)
+	$(BIN)/python benchmarks/success_join.py
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'

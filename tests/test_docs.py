@@ -13,6 +13,7 @@ COMMANDS = [
     ["ingest"],
     ["timeline"],
     ["bruteforce"],
+    ["takeover"],
     ["scan-secrets"],
     ["gaps"],
     ["cache"],
@@ -52,3 +53,7 @@ def test_formats_doc_lists_every_family():
     text = (DOC.parent / "formats.md").read_text()
     missing = [family.name for family in FAMILIES if f"| `{family.name}` |" not in text]
     assert not missing, f"docs/formats.md does not list {missing}"
+
+
+def test_cli_reference_covers_every_command():
+    assert sorted(cli.commands) == sorted({c[0] for c in COMMANDS if c})

@@ -14,6 +14,7 @@ from forensics_cli.analyses.sources import DEFAULT_V6_PREFIX
 from forensics_cli.analyses.timeline import Selection, build_timeline, closest_request_ids, summarize
 from forensics_cli.cache import EventCache
 from forensics_cli.cli.options import CommonArgs, Duration, common_options
+from forensics_cli.durations import duration_label
 from forensics_cli.export import write_events
 from forensics_cli.guard import EvidenceGuard
 from forensics_cli.render.machine import emit, format_for, serialize
@@ -278,7 +279,8 @@ def bruteforce(common: CommonArgs, **options):
     """
     result = _load(common)
     episodes = _episodes(result, options)
-    _output(common, result, episodes.drop("histogram"), lambda: bruteforce_view(episodes))
+    short = duration_label(options["window"])
+    _output(common, result, episodes.drop("histogram"), lambda: bruteforce_view(episodes, short))
     print_summary(result.reports, common.quiet)
     sys.exit(1 if episodes.height else 0)
 

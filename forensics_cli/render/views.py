@@ -76,8 +76,9 @@ def _top_with_count(column: str, count: str) -> pl.Expr:
     ).alias(column)
 
 
-def bruteforce_view(episodes: pl.DataFrame):
-    """One row per episode with a sparkline of failures over its span; then what to run next."""
+def bruteforce_view(episodes: pl.DataFrame, short_window: str = "2m"):
+    """One row per episode with a sparkline of failures over its span; then what to run next. An
+    episode found at a longer time scale than `short_window` shows it beside its kind."""
     shown = episodes.with_columns(
         pl.Series("shape", [sparkline(list(h)) for h in episodes["histogram"].to_list()], dtype=pl.String),
         _top_with_count("ips", "distinct_ips"),
@@ -86,6 +87,10 @@ def bruteforce_view(episodes: pl.DataFrame):
         pl.col("first_seen").dt.strftime("%Y-%m-%d %H:%M:%S"),
         pl.col("first_success").dt.strftime("%Y-%m-%d %H:%M:%S"),
         pl.when(pl.col("succeeded")).then(_got_in()).alias("got_in"),
+        # the time scale only where it is not the short window's: "brute_force 1d"
+        pl.when(pl.col("window") == short_window)
+        .then(pl.col("kind"))
+        .otherwise(pl.format("{} {}", pl.col("kind"), pl.col("window"))),
     )
     shown = with_evidence(shown)
     columns = [
@@ -96,7 +101,6 @@ def bruteforce_view(episodes: pl.DataFrame):
         "shape",
         "ips",
         "users",
-        "window",
         "first_success",
         "got_in",
         "evidence",
@@ -143,15 +147,19 @@ def takeover_view(rows: pl.DataFrame):
     if rows.is_empty():
         yield Text("No attack succeeded: nobody to follow.", style="green")
         return
-    shown = with_evidence(rows.with_columns(pl.col("timestamp").dt.strftime("%H:%M:%S%.3f")))
+    shown = rows.with_columns(
+        pl.col("timestamp").dt.strftime("%H:%M:%S%.3f"),
+        # the privileged kind has its own column: the table's detail is the event's
+        pl.col("detail").str.replace(r"^\S+ after the success: ", ""),
+    )
+    shown = with_evidence(shown)
+    # account and address are the table's title (ip and user are in csv/json)
     columns = [
         "offset_ms",
         "timestamp",
         "service",
         "evidence",
         "status",
-        "ip",
-        "user",
         "privileged",
         "first_seen",
         "detail",
