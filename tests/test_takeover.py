@@ -159,3 +159,62 @@ def test_teleport_burst_with_no_address_then_what_alice_did(tmp_path, run):
     assert (episode["success_user"], episode["success_ip"], episode["success_line"]) == ("alice", None, 31)
     rows = rows_of(run("takeover", "--format", "jsonl", "-q", tmp_path))
     assert [(r["line"], r["privileged"]) for r in rows] == [(31, None), (32, "privilege_change")]
+
+
+def _trail(when: float, name: str, ip: str, user: str = "alice", **fields) -> dict:
+    """A CloudTrail record as the CloudTrail User Guide shows it (families/aws_cloudtrail.py)."""
+    return {
+        "eventVersion": "1.08",
+        "userIdentity": {
+            "type": "IAMUser",
+            "arn": f"arn:aws:iam::111122223333:user/{user}",
+            "userName": user,
+        },
+        "eventTime": at(when).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": "signin.amazonaws.com" if name == "ConsoleLogin" else "iam.amazonaws.com",
+        "eventName": name,
+        "sourceIPAddress": ip,
+        "userAgent": "Mozilla/5.0",
+        "eventID": f"e-{when}",
+        **fields,
+    }
+
+
+def test_cloudtrail_console_brute_force_then_access_key_and_policy(tmp_path, run):
+    import gzip
+    import json
+
+    login = "ConsoleLogin"
+    records = [_trail(-86400, login, "198.51.100.4", responseElements={login: "Success"})]  # alice, yesterday
+    records += [
+        _trail(
+            i * 5,
+            login,
+            "203.0.113.66",
+            responseElements={login: "Failure"},
+            errorMessage="Failed authentication",
+        )
+        for i in range(12)
+    ]
+    records.append(_trail(70, login, "203.0.113.66", responseElements={login: "Success"}))
+    records.append(_trail(100, "CreateAccessKey", "203.0.113.66", requestParameters={"userName": "backdoor"}))
+    records.append(
+        _trail(130, "AttachUserPolicy", "203.0.113.66", requestParameters={"userName": "backdoor"})
+    )
+    path = tmp_path / "AWSLogs" / "111122223333" / "CloudTrail" / "us-east-1" / "trail.json.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(json.dumps({"Records": records}).encode(), mtime=0))
+    (episode,) = rows_of(run("bruteforce", "--format", "jsonl", "-q", tmp_path))
+    assert (episode["kind"], episode["severity"], episode["success_user"], episode["success_ip"]) == (
+        "brute_force",
+        "critical",
+        "alice",
+        "203.0.113.66",
+    )
+    rows = rows_of(run("takeover", "--format", "jsonl", "-q", tmp_path))
+    assert [(r["event"], r["privileged"], r["offset_ms"]) for r in rows] == [
+        ("ConsoleLogin", None, 0.0),
+        ("CreateAccessKey", "new_credential", 30000.0),
+        ("AttachUserPolicy", "privilege_change", 60000.0),
+    ]
+    assert rows[0]["first_seen"] == "new address 203.0.113.66"  # alice's own browser, a new address

@@ -66,11 +66,20 @@ def _anchored(events: pl.LazyFrame, found: pl.DataFrame) -> pl.DataFrame:
         pl.col("file").is_in(found["success_file"].unique().implode())
         & pl.col("line").is_in(found["success_line"].unique().implode())
     )
-    success_lines = found.join(
-        lines.select("file", "line", pl.col("request_id").alias("_request")).collect(),
-        left_on=["success_file", "success_line"],
-        right_on=["file", "line"],
-        how="left",
+    # a JSON document on one line (a CloudTrail file) holds many records on the same file:line: the
+    # success is the record with its time and account there
+    candidates = lines.select("file", "line", "ts", "user", pl.col("request_id").alias("_request")).collect()
+    success_lines = (
+        found.join(
+            candidates,
+            left_on=["success_file", "success_line", "first_success"],
+            right_on=["file", "line", "ts"],
+            how="left",
+        )
+        .sort(pl.col("user").eq_missing(pl.col("account")), descending=True)
+        .unique("_compromise", keep="first")
+        .drop("user")
+        .sort("_compromise")
     )
     requests = success_lines["_request"].drop_nulls().unique()
     lead = timedelta(seconds=REQUEST_LEAD_S)
@@ -111,10 +120,11 @@ def _followed(events: pl.LazyFrame, found: pl.DataFrame, window_s: float) -> pl.
         for column, key in (("user", "account"), ("ip", "address"), ("request_id", "_request"))
     ]
     joined = pl.concat([p.select(span.columns + ["_compromise", "_anchor", "_until"]) for p in parts])
+    # the same row found by account and by address stays once
     return (
         joined.filter(pl.col("ts").is_between(pl.col("_anchor"), pl.col("_until")))
-        .unique(["_compromise", "file", "line"], keep="first")
-        .sort(["_compromise", *ORDER])
+        .unique(["_compromise", "_row"], keep="first")
+        .sort(["_compromise", *ORDER, "_row"])
     )
 
 
@@ -150,7 +160,7 @@ def takeover(
     """TAKEOVER_COLUMNS (and `raw` when asked) for every compromise in `episodes` (bruteforce.detect's
     result), each compromise's events in time order."""
     options = options or TakeoverOptions()
-    lazy = events.lazy()
+    lazy = events.lazy().with_row_index("_row")  # file:line is not unique inside a one-line JSON document
     found = compromises(episodes)
     if found.is_empty():
         return empty_takeover(raw)
@@ -181,7 +191,7 @@ def takeover(
         separator="; ",
         ignore_nulls=True,
     )
-    rows = rows.sort(["_compromise", *ORDER]).with_columns(
+    rows = rows.sort(["_compromise", *ORDER, "_row"]).with_columns(
         pl.col("ts").alias("timestamp"),
         ((pl.col("ts") - pl.col("_anchor")).dt.total_microseconds() / 1000).round(3).alias("offset_ms"),
         privileged_expr(),
