@@ -258,7 +258,7 @@ def parse_file(
 
 
 # canonical fields whose coverage ingest reports: every field a log line can fill in
-COVERAGE_FIELDS = TEXT_FIELDS + ("port", "outcome", "auth", "duration_ms")
+COVERAGE_FIELDS = TEXT_FIELDS + ("port", "outcome", "auth", "duration_ms")  # bytes_sent is in TEXT_FIELDS
 
 
 def _documents_or_lines(chunks: Iterator[LineChunk], report: FileReport) -> Iterator[LineChunk]:

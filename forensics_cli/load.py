@@ -27,7 +27,7 @@ from forensics_cli.ingest_file import FileReport, parse_file
 from forensics_cli.schema import EVENT_SCHEMA, REJECT_SCHEMA, empty_events
 from forensics_cli.subsets import DEFAULT_LOGIN_PATHS, auth_candidates
 
-PARSER_VERSION = "4"  # bump when normalization changes: it keys the event cache
+PARSER_VERSION = "5"  # bump when normalization changes: it keys the event cache
 PROCESS_POOL_BYTES = 64 << 20  # below this much to read, worker processes cost more than they save
 
 __all__ = ["FileReport", "LoadOptions", "LoadResult", "load"]

@@ -30,6 +30,7 @@ TEXT_FIELDS = (
     "action",
     "target",
     "level",
+    "bytes_sent",
 )
 
 
@@ -143,6 +144,7 @@ def normalize(
     query_in_uri = uri.str.extract(r"\?(.*)$", 1)
     request_id = fields["request_id"]
     status = fields["status"].cast(pl.Float64, strict=False).cast(pl.Int32, strict=False)
+    sent = fields["bytes_sent"].cast(pl.Float64, strict=False)
     level = fields["level"].str.to_lowercase()
     event = fields["event"].replace(family.event_names) if family.event_names else fields["event"]
     ip, port = _split_address(fields["ip"])
@@ -166,6 +168,11 @@ def normalize(
         fields["target"].alias("target"),
         level.replace(_BUNYAN_LEVELS).alias("level"),
         _duration(decoded, family).alias("duration_ms"),
+        # a count of bytes: whole, not negative, within Int64 (an attacker-written 1e300 is no count)
+        pl.when(sent.is_between(0, 2**62) & (sent == sent.floor()))
+        .then(sent)
+        .cast(pl.Int64)
+        .alias("bytes_sent"),
         _first_present(decoded, family.service).alias("_service_field"),
     ]
     # with_columns, not select: literals (no wanted key in this chunk) must broadcast to every row

@@ -30,6 +30,7 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "target": pl.String,  # what the action was done to (users/bob, namespaces/foo)
     "level": pl.String,  # lower-cased log level
     "duration_ms": pl.Float64,
+    "bytes_sent": pl.Int64,  # response bytes sent to the client (the body where the log counts only it)
     "raw": pl.String,  # the line as read (lenient UTF-8)
 }
 

@@ -257,6 +257,10 @@ def test_every_realworld_sample_parses_with_a_timestamp():
     assert otel["request_id"] == "5b8aa5a2d2c872e8321cf37308d69df2"
     caddy = events.filter(pl.col("file").str.contains("caddy")).row(0, named=True)
     assert (caddy["method"], caddy["status"], caddy["ip"]) == ("GET", 200, "10.10.10.117")
+    caddy_sizes = events.filter(pl.col("file").str.contains("caddy"))["bytes_sent"].to_list()
+    assert caddy_sizes == [3768, 446, 246357, 1577]  # Caddy's `size`, the response body
+    others = events.filter(~pl.col("file").str.contains("caddy"))["bytes_sent"]
+    assert others.null_count() == others.len()  # no other sample logs a response size
     bunyan = events.filter(pl.col("file").str.contains("withreq") & pl.col("status").is_not_null()).row(
         0, named=True
     )
@@ -307,3 +311,23 @@ def test_every_odd_timestamp_is_parsed_not_only_the_first_ten_thousand():
     ]
     parsed, _ = parse_timestamps(pl.Series(values))
     assert parsed.null_count() == 0 and len(values) == 12_000
+
+
+@pytest.mark.parametrize(
+    "written,read",
+    [
+        ("3064", 3064),
+        (3064, 3064),
+        ("0", 0),
+        ("-1", None),
+        ("1e300", None),
+        ("12.5", None),
+        ("-", None),
+        ("abc", None),
+    ],
+)
+def test_bytes_sent_is_a_whole_count_or_nothing(tmp_path, written, read):
+    events, _ = _events(
+        tmp_path, [{"time_iso8601": "2026-11-18T10:00:00+00:00", "status": "200", "body_bytes_sent": written}]
+    )
+    assert events["bytes_sent"].to_list() == [read]

@@ -4,7 +4,8 @@ For every account and address that got in (an episode's `success_user` / `succes
 `limit` events within `window` of the success, across services: the account's events, the address's
 events, and every line of the successful login's own request. Each row says whether it is a privileged
 or persistence action (privileged.py) and whether its address or user agent is new for the account,
-compared with the account's own events before the attack began.
+compared with the account's own events before the attack began; `bytes_sent` is the response size
+where the log writes one (the data that left).
 """
 
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ TAKEOVER_COLUMNS = [
     "method",
     "path",
     "status",
+    "bytes_sent",
     "ip",
     "user",
     "privileged",
@@ -219,6 +221,7 @@ def empty_takeover(raw: bool = False) -> pl.DataFrame:
         "method": pl.String,
         "path": pl.String,
         "status": pl.Int32,
+        "bytes_sent": pl.Int64,
         "ip": pl.String,
         "user": pl.String,
         "privileged": pl.String,

@@ -124,6 +124,17 @@ GENERIC_FIELDS: dict[str, tuple[str, ...]] = {
     "action": ("message.action", "action", "event.action", "verb"),
     "target": ("message.target", "target", "objectRef.name", "objectRef.resource"),
     "level": ("level", "log.level", "levelname", "severity", "severityText"),
+    # nginx $body_bytes_sent / $bytes_sent, ECS http.response.body.bytes, pino-http res.size (Caddy's
+    # `size`: its own family, libraries.py)
+    "bytes_sent": (
+        "message.bytes_sent",
+        "body_bytes_sent",
+        "bytes_sent",
+        "http.response.body.bytes",
+        "http.response.bytes",
+        "response_size",
+        "res.size",
+    ),
 }
 
 # Words that mean success or failure in a generic outcome field (seed `success`, ECS event.outcome)

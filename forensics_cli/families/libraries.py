@@ -1,6 +1,8 @@
 """Logging libraries and servers whose JSON keys vary by application: one alias table (generic.py),
 a recogniser each so that `formats detect` can name them."""
 
+from dataclasses import replace
+
 from forensics_cli.families.generic import GENERIC_DURATIONS, GENERIC_FIELDS, GENERIC_OUTCOMES
 from forensics_cli.families.spec import Example, LogFamily, Recogniser
 
@@ -88,7 +90,22 @@ CADDY = library(
     "caddy",
     "Caddy access log (zap)",
     Recogniser(keys=("ts", "request"), values=(("logger", r"^http\.log\.access"),)),
-    "Caddy docs: log format json; tests/fixtures/realworld/lnav__logfile_caddy_log.1",
+    "Caddy docs: log format json (size: response body bytes); "
+    "tests/fixtures/realworld/lnav__logfile_caddy_log.1",
+)
+# Caddy's `size` is the response body; in an arbitrary app log `size` can be anything, so only here
+CADDY = replace(
+    CADDY,
+    fields={**CADDY.fields, "bytes_sent": ("size",) + CADDY.fields["bytes_sent"]},
+    examples=(
+        Example(
+            '{"level":"info","ts":1716723772.6014807,"logger":"http.log.access","msg":"handled request",'
+            '"request":{"remote_ip":"10.5.1.1","client_ip":"10.10.10.117","method":"GET","host":"example.net",'
+            '"uri":"/files/a.tar.xz","headers":{"User-Agent":["curl/8.5"]}},"bytes_read":0,"duration":0.0021,'
+            '"size":3768,"status":200}',
+            {"status": "200", "method": "GET", "path": "/files/a.tar.xz", "bytes_sent": "3768"},
+        ),
+    ),
 )
 BUNYAN = library(
     "bunyan",

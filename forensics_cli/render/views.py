@@ -166,6 +166,8 @@ def takeover_view(rows: pl.DataFrame):
     ]
     for (account, address), part in shown.group_by(["account", "address"], maintain_order=True):
         who = f"{account or '(unknown account)'}" + (f" from {address}" if address else "")
+        sent = part["bytes_sent"].sum() if part["bytes_sent"].null_count() < part.height else None
+        who += f" — {sent:,} bytes sent in {part.height} events" if sent is not None else ""
         yield frame_table(
             part,
             columns,
