@@ -218,3 +218,52 @@ def test_cloudtrail_console_brute_force_then_access_key_and_policy(tmp_path, run
         ("AttachUserPolicy", "privilege_change", 60000.0),
     ]
     assert rows[0]["first_seen"] == "new address 203.0.113.66"  # alice's own browser, a new address
+
+
+def _geo_db(tmp_path):
+    from tests.mmdb import write_mmdb
+
+    return write_mmdb(
+        tmp_path / "geo.mmdb",
+        {
+            "10.0.0.0/8": {"country": {"iso_code": "DE"}, "autonomous_system_number": 64501},
+            "203.0.113.0/24": {
+                "country": {"iso_code": "NL"},
+                "autonomous_system_number": 64500,
+                "autonomous_system_organization": "Example Hosting",
+            },
+        },
+    )
+
+
+def test_geoip_names_a_new_country_and_network_for_the_account(tmp_path):
+    from forensics_cli.geoip import open_locator
+
+    events = _intrusion(extra_before=[ok(0, "10.0.0.7", "admin", user_agent="hydra")])
+    rows = takeover(events, detect(events), locate=open_locator([str(_geo_db(tmp_path))]))
+    first = rows.row(0, named=True)
+    assert (first["country"], first["asn"]) == ("NL", "AS64500 Example Hosting")
+    assert (
+        first["first_seen"] == "new address 203.0.113.9; new country NL; new network AS64500 Example Hosting"
+    )
+    without = takeover(events, detect(events))
+    assert without["country"].to_list() == [None] and without["first_seen"][0] == "new address 203.0.113.9"
+
+
+def test_geoip_same_country_is_not_new(tmp_path):
+    from forensics_cli.geoip import open_locator
+
+    events = _intrusion(extra_before=[ok(0, "203.0.113.200", "admin", user_agent="hydra")])
+    rows = takeover(events, detect(events), locate=open_locator([str(_geo_db(tmp_path))]))
+    assert rows["first_seen"].to_list() == ["new address 203.0.113.9"]
+
+
+def test_cli_geoip_option_and_a_file_that_is_not_a_database(tmp_path, run, sample_copy):
+    db = _geo_db(tmp_path)
+    rows = rows_of(run("takeover", "--geoip", db, "--format", "jsonl", "-q", sample_copy))
+    assert {r["country"] for r in rows} == {"NL", None}  # the worker line has no address
+    assert "new country NL" in rows[0]["first_seen"]
+    bad = tmp_path / "not.mmdb"
+    bad.write_text("hello")
+    result = run("takeover", "--geoip", bad, "-q", sample_copy)
+    assert result.exit_code == 2 and "not a readable MaxMind DB file" in result.stderr

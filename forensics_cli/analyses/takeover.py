@@ -15,6 +15,7 @@ import polars as pl
 
 from forensics_cli.analyses.privileged import privileged_expr
 from forensics_cli.analyses.timeline import ORDER, detail_expr
+from forensics_cli.geoip import Locator
 from forensics_cli.schema import TS_DTYPE
 
 TAKEOVER_COLUMNS = [
@@ -32,6 +33,8 @@ TAKEOVER_COLUMNS = [
     "bytes_sent",
     "ip",
     "user",
+    "country",
+    "asn",
     "privileged",
     "first_seen",
     "detail",
@@ -144,13 +147,46 @@ def _history(events: pl.LazyFrame, found: pl.DataFrame) -> pl.DataFrame:
     return before.select("_compromise", "ip", "user_agent")
 
 
-def _known(history: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The (compromise, address) and (compromise, user agent) pairs seen before the attack."""
-    known = [
-        history.select("_compromise", column).drop_nulls().unique().with_columns(pl.lit(True).alias(flag))
-        for column, flag in (("ip", "_known_ip"), ("user_agent", "_known_ua"))
-    ]
-    return known[0], known[1]
+# what is told "new" for an account: (column, how a row says it)
+FIRST_SEEN_FACTS = (
+    ("ip", "new address"),
+    ("user_agent", "new user agent"),
+    ("country", "new country"),
+    ("asn", "new network"),
+)
+
+
+def _with_location(frame: pl.DataFrame, locate: Locator | None) -> pl.DataFrame:
+    """Add `country` and `asn` of each row's address (null without a --geoip database)."""
+    if locate is None:
+        return frame.with_columns(
+            pl.lit(None, pl.String).alias("country"), pl.lit(None, pl.String).alias("asn")
+        )
+    return frame.join(locate(frame["ip"]), on="ip", how="left")
+
+
+def _first_seen(rows: pl.DataFrame, history: pl.DataFrame) -> pl.Expr:
+    """On the first row of a compromise showing it: each address, user agent, country or network the
+    account never had in its events before the attack."""
+    facts = []
+    for column, label in FIRST_SEEN_FACTS:
+        known = (
+            history.select("_compromise", column).drop_nulls().unique().with_columns(pl.lit(True).alias("_k"))
+        )
+        seen = rows.join(known, on=["_compromise", column], how="left")["_k"].is_not_null()
+        new = pl.col(column).is_not_null() & ~pl.lit(seen) & pl.col("account").is_not_null()
+        first = new & pl.col(column).is_first_distinct().over("_compromise")
+        facts.append((first, pl.format(f"{label} {{}}", pl.col(column))))
+    no_history = pl.when(~pl.col("_compromise").is_in(history["_compromise"].unique().implode())).then(
+        pl.format("(no events of {} before the attack)", pl.col("account"))
+    )
+    any_new = pl.any_horizontal(first for first, _ in facts)
+    text = pl.concat_str(
+        [pl.when(first).then(said) for first, said in facts] + [pl.when(any_new).then(no_history)],
+        separator="; ",
+        ignore_nulls=True,
+    )
+    return pl.when(text != "").then(text)
 
 
 def takeover(
@@ -158,9 +194,11 @@ def takeover(
     episodes: pl.DataFrame,
     options: TakeoverOptions | None = None,
     raw: bool = False,
+    locate: Locator | None = None,
 ) -> pl.DataFrame:
     """TAKEOVER_COLUMNS (and `raw` when asked) for every compromise in `episodes` (bruteforce.detect's
-    result), each compromise's events in time order."""
+    result), each compromise's events in time order. `locate` (geoip.open_locator) adds country and
+    network, and makes a new one a first-seen fact."""
     options = options or TakeoverOptions()
     lazy = events.lazy().with_row_index("_row")  # file:line is not unique inside a one-line JSON document
     found = compromises(episodes)
@@ -169,35 +207,13 @@ def takeover(
     found = _anchored(lazy, found)
     rows = _followed(lazy, found, options.window_s)
     rows = rows.filter(pl.int_range(pl.len()).over("_compromise") < options.limit)
-    history = _history(lazy, found)
-    known_ips, known_agents = _known(history)
-    rows = (
-        rows.join(found.select("_compromise", "account", "address"), on="_compromise", how="left")
-        .join(known_ips, on=["_compromise", "ip"], how="left")
-        .join(known_agents, on=["_compromise", "user_agent"], how="left")
-    )
-    new_ip = pl.col("ip").is_not_null() & pl.col("_known_ip").is_null() & pl.col("account").is_not_null()
-    new_agent = (
-        pl.col("user_agent").is_not_null() & pl.col("_known_ua").is_null() & pl.col("account").is_not_null()
-    )
-    # marked once per compromise: on the first row where that address or agent appears
-    first_ip = new_ip & pl.col("ip").is_first_distinct().over("_compromise")
-    first_agent = new_agent & pl.col("user_agent").is_first_distinct().over("_compromise")
-    no_history = pl.when(~pl.col("_compromise").is_in(history["_compromise"].unique().implode())).then(
-        pl.format("(no events of {} before the attack)", pl.col("account"))
-    )
-    facts = pl.concat_str(
-        pl.when(first_ip).then(pl.format("new address {}", pl.col("ip"))),
-        pl.when(first_agent).then(pl.format("new user agent {}", pl.col("user_agent"))),
-        pl.when(first_ip | first_agent).then(no_history),
-        separator="; ",
-        ignore_nulls=True,
-    )
-    rows = rows.sort(["_compromise", *ORDER, "_row"]).with_columns(
+    rows = rows.join(found.select("_compromise", "account", "address"), on="_compromise", how="left")
+    rows = _with_location(rows.sort(["_compromise", *ORDER, "_row"]), locate)
+    history = _with_location(_history(lazy, found), locate)
+    rows = rows.with_columns(_first_seen(rows, history).alias("first_seen")).with_columns(
         pl.col("ts").alias("timestamp"),
         ((pl.col("ts") - pl.col("_anchor")).dt.total_microseconds() / 1000).round(3).alias("offset_ms"),
         privileged_expr(),
-        pl.when(facts != "").then(facts).alias("first_seen"),
         detail_expr(),
     )
     privileged_note = pl.when(pl.col("privileged").is_not_null()).then(
@@ -224,6 +240,8 @@ def empty_takeover(raw: bool = False) -> pl.DataFrame:
         "bytes_sent": pl.Int64,
         "ip": pl.String,
         "user": pl.String,
+        "country": pl.String,
+        "asn": pl.String,
         "privileged": pl.String,
         "first_seen": pl.String,
         "detail": pl.String,

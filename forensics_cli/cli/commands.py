@@ -302,22 +302,36 @@ def bruteforce(common: CommonArgs, **options):
     show_default=True,
     help="How long after the success its account and address are followed.",
 )
-def takeover(common: CommonArgs, next_events, next_window, **options):
+@click.option(
+    "--geoip",
+    "geoip_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE.mmdb",
+    help="A MaxMind-format database (GeoLite2 Country/City/ASN; never downloaded): adds country and "
+    "network, and tells a new one for the account. Repeatable.",
+)
+def takeover(common: CommonArgs, next_events, next_window, geoip_files, **options):
     """What each account that got in did next: the events after the success, across services.
 
     For every bruteforce episode that succeeded: the account's and the address's events (and the
     login request's own lines) after the success, privileged and persistence actions marked (role and
     policy changes, new keys, MFA changes, OAuth consent, new users, password changes, logging turned
-    off), and addresses or user agents the account never used before the attack. Exit 1 when any
-    account got in, 0 when none did.
+    off), and addresses, user agents, countries or networks (with --geoip) the account never used
+    before the attack. Exit 1 when any account got in, 0 when none did.
     """
     from forensics_cli.analyses.takeover import TakeoverOptions
     from forensics_cli.analyses.takeover import takeover as follow
+    from forensics_cli.geoip import GeoIPError, open_locator
 
+    try:
+        locate = open_locator(list(geoip_files)) if geoip_files else None
+    except GeoIPError as exc:
+        raise InputError(str(exc)) from exc
     result = _load(common)
     episodes = _episodes(result, options)
     options = TakeoverOptions(limit=next_events, window_s=next_window)
-    rows = follow(result.events, episodes, options, raw=True)
+    rows = follow(result.events, episodes, options, raw=True, locate=locate)
     # a secret of the line is masked wherever it shows, as in timeline
     rows = redact_row_columns(rows, ["event", "path", "detail", "user", "ip", "account", "address"]).drop(
         "raw"
