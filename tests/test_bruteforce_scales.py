@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forensics_cli.analyses.auth import SAME_ATTEMPT_S, auth_attempts
-from forensics_cli.analyses.bruteforce import LONG_SCALES, Thresholds, detect
+from forensics_cli.analyses.bruteforce import Thresholds, detect
 from forensics_cli.analyses.login_success import credit_successes
+from forensics_cli.analyses.scales import LONG_SCALES
 from forensics_cli.analyses.sources import with_source
 from forensics_cli.durations import duration_label, parse_duration
 from tests.conftest import T0, at, events_frame
@@ -281,3 +282,94 @@ def test_reused_request_id_note_at_its_boundary(tries, named):
 @pytest.mark.parametrize("seconds", [0.5, 1, 90, 120, 3600, 5400, 86400, 604800])
 def test_duration_labels_read_back(seconds):
     assert parse_duration(duration_label(seconds)) == seconds
+
+
+def test_an_unknown_address_or_account_is_not_counted_as_one():
+    teleport = [{"ts": at(i), "event": "login", "outcome": "failure", "user": "alice"} for i in range(12)]
+    row = detect(events_frame(teleport)).row(0, named=True)
+    assert (row["distinct_ips"], row["distinct_users"], row["ips"]) == (0, 1, "")
+    # nine named accounts and a failure with no account: nine accounts, not ten, so no spray
+    rows = [fail(i, "198.51.100.2", f"user{i}") for i in range(9)] + [fail(9, "198.51.100.2", None)]
+    spray_only = Thresholds(threshold=50, long_scales=())
+    assert detect(events_frame(rows), spray_only).is_empty()
+    assert detect(events_frame(rows + [fail(10, "198.51.100.2", "user9")]), spray_only)["kind"].to_list() == [
+        "password_spray"
+    ]
+
+
+def test_an_ipv4_client_written_as_ipv6_is_not_called_a_network():
+    rows = [fail(i, "::ffff:192.0.2.1", "admin") for i in range(12)]
+    assert "network" not in detect(events_frame(rows))["detail"].item()
+
+
+# --- severities, details, order, shapes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("failures,severity", [(49, "medium"), (50, "high")])
+def test_brute_force_is_high_from_five_times_the_threshold(failures, severity):
+    rows = [fail(i * 2, "203.0.113.9", "admin") for i in range(failures)]  # all inside 2-minute windows
+    assert detect(events_frame(rows)).select("window", "severity").rows() == [("2m", severity)]
+
+
+def test_episodes_are_ordered_by_severity_then_time():
+    rows = [fail(i, "203.0.113.1", "a") for i in range(12)]  # medium, first
+    rows += [fail(100 + i, "203.0.113.2", f"u{i}") for i in range(12)]  # password_spray: high
+    rows += [fail(200 + i, "203.0.113.3", "b") for i in range(12)] + [ok(215, "203.0.113.3", "b")]  # critical
+    episodes = detect(events_frame(rows))
+    assert episodes.select("severity", "ips").rows() == [
+        ("critical", "203.0.113.3"),
+        ("high", "203.0.113.2"),
+        ("medium", "203.0.113.1"),
+    ]
+
+
+def test_details_are_exact():
+    slow = detect(events_frame([fail(i * 5, "203.0.113.9", "admin") for i in range(20)]))
+    assert slow["detail"].item() == "20 failures in 95 s"
+    no_address = [{"ts": at(i), "event": "login", "outcome": "failure", "user": "alice"} for i in range(12)]
+    no_address.append({"ts": at(20), "event": "login", "outcome": "success", "user": "alice"})
+    assert detect(events_frame(no_address))["detail"].item() == (
+        "success after failures as alice; next: "
+        "apiforensics timeline --user alice --since 2026-11-18T10:00:20Z"
+    )
+    v6 = [fail(i, f"2001:db8:1:2::{i + 1:x}", "admin") for i in range(12)]
+    assert detect(events_frame(v6))["detail"].item() == (
+        "12 failures in 11 s; IPv6 sources grouped by network 2001:db8:1:2::/64"
+    )
+
+
+def test_the_hour_replaces_the_bursts_it_holds_more_than():
+    burst = [fail(i * 3, "203.0.113.9", "admin") for i in range(12)]  # 12 in 33 s
+    slow = [fail(300 + i * 150, "203.0.113.9", "admin") for i in range(15)]  # then 15 over 35 minutes
+    episodes = detect(events_frame(burst + slow))  # 27 in the hour: over 20; under the day's 50
+    assert episodes.select("window", "failures").rows() == [("1h", 27)]
+
+
+def test_an_episode_touching_a_longer_one_at_its_edge_overlaps_it():
+    from forensics_cli.analyses.scales import best_scale
+
+    def episode(number, start, end, failures):
+        return {
+            "_episode": number,
+            "_pivot": "source",
+            "_key": "x",
+            "first_seen": at(start),
+            "last_seen": at(end),
+            "failures": failures,
+        }
+
+    short = pl.DataFrame([episode(1, 0, 10, 12)])
+    for start, end in (
+        (10, 500),
+        (-500, 0),
+    ):  # the long one starts where the short ends, or ends where it starts
+        kept = best_scale([short, pl.DataFrame([episode(2, start, end, 30)])])
+        assert kept["_episode"].to_list() == [2]
+
+
+def test_no_episode_and_some_episodes_have_the_same_columns_and_types():
+    none = detect(events_frame([fail(0, "203.0.113.9", "admin")]))
+    some = detect(
+        events_frame([fail(i, "203.0.113.9", "admin") for i in range(12)] + [ok(20, "203.0.113.9", "admin")])
+    )
+    assert none.is_empty() and none.schema == some.schema

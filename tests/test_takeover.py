@@ -267,3 +267,49 @@ def test_cli_geoip_option_and_a_file_that_is_not_a_database(tmp_path, run, sampl
     bad.write_text("hello")
     result = run("takeover", "--geoip", bad, "-q", sample_copy)
     assert result.exit_code == 2 and "not a readable MaxMind DB file" in result.stderr
+
+
+def test_no_compromise_and_a_compromise_have_the_same_columns_and_types(tmp_path):
+    from forensics_cli.geoip import open_locator
+
+    nobody = events_frame([fail(i, "203.0.113.9", "admin") for i in range(12)])
+    intrusion = _intrusion()
+    empty = takeover(nobody, detect(nobody))
+    assert empty.is_empty() and empty.schema == takeover(intrusion, detect(intrusion)).schema
+    located = takeover(intrusion, detect(intrusion), locate=open_locator([str(_geo_db(tmp_path))]))
+    assert located.schema == empty.schema
+
+
+def test_two_compromises_come_in_the_order_they_happened():
+    first = [fail(i, "203.0.113.9", "zed") for i in range(12)] + [ok(20, "203.0.113.9", "zed")]
+    second = [fail(500 + i, "198.51.100.7", "amy") for i in range(12)] + [ok(520, "198.51.100.7", "amy")]
+    events = events_frame(second + first)  # the later attack written first
+    rows = takeover(events, detect(events))
+    assert rows["account"].unique(maintain_order=True).to_list() == ["zed", "amy"]
+
+
+def test_an_event_name_with_no_action_is_matched_too():
+    frame = pl.DataFrame(
+        {"event": ["CreateUser"], "action": [None], "method": [None], "path": [None]},
+        schema={c: pl.String for c in ("event", "action", "method", "path")},
+    )
+    assert frame.select(privileged_expr()).item() == "new_user"
+
+
+@pytest.mark.parametrize("before,new", [(60.0, True), (60.001, False)])
+def test_history_ends_a_minute_before_the_attack(before, new):
+    events = _intrusion(extra_before=[ok(1000 - before, "203.0.113.9", "admin", user_agent="hydra")])
+    first_seen = takeover(events, detect(events))["first_seen"][0]
+    assert (first_seen is not None and first_seen.startswith("new address")) is new
+
+
+def test_a_record_sharing_the_success_line_and_second_is_not_taken_for_it():
+    # one-line JSON documents: bob's record at the same file:line and second as alice's success
+    rows = [fail(i * 5, "203.0.113.9", "alice") for i in range(12)]
+    rows.append({"ts": at(70), "user": "bob", "request_id": "bob-req", "event": "read", "line": 99})
+    rows.append(ok(70, "203.0.113.9", "alice", request_id="alice-login", line=99))
+    rows.append({"ts": at(70.5), "request_id": "bob-req", "event": "bob's own next step", "line": 100})
+    events = events_frame(rows)
+    followed = takeover(events, detect(events))
+    assert "bob's own next step" not in followed["event"].to_list()
+    assert followed["user"].drop_nulls().unique().to_list() == ["alice"]

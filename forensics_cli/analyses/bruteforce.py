@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from forensics_cli.analyses.login_success import SUCCESS_COLUMNS, credit_successes, empty_success_columns
+from forensics_cli.analyses.scales import LONG_SCALES, Scale, best_scale
 from forensics_cli.analyses.sources import DEFAULT_V6_PREFIX, with_source
-from forensics_cli.durations import duration_label
 from forensics_cli.schema import TS_DTYPE
 from forensics_cli.shellquote import shell_quoted
 
@@ -40,27 +40,6 @@ SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 MAX_LISTED = 20
 HISTOGRAM_BINS = 16
 REUSED_ID_ATTEMPTS = 3  # a request id on this many attempts or more is named in `detail`
-
-
-@dataclass(frozen=True)
-class Scale:
-    """One time scale: its window and the counts inside one window that make each kind."""
-
-    window_s: float
-    threshold: int  # failures from one source, or against one account
-    min_users: int  # distinct accounts from one source (password_spray)
-    min_sources: int  # distinct sources against one account (distributed_brute_force)
-    stuffing: bool = False  # credential stuffing (a surge over the log's own baseline) looked for here
-
-    @property
-    def name(self) -> str:
-        return duration_label(self.window_s)
-
-
-# Sources in docs/bruteforce.md: Elastic's Microsoft 365 / Entra brute-force rules count failures over
-# 30 to 60 minutes; fail2ban's recidive jail looks back one day (5 bans of 5 failures: 25 failures), and
-# a day's threshold twice that keeps clients retrying an expired credential below it.
-LONG_SCALES = (Scale(3600.0, 20, 20, 5), Scale(86400.0, 50, 30, 5))
 
 
 @dataclass
@@ -98,8 +77,8 @@ def _hot_intervals(failures: pl.DataFrame, key: str, window_s: float, hot: pl.Ex
         return pl.DataFrame(schema={key: pl.String, "start": TS_DTYPE, "end": TS_DTYPE})
     windows = frame.rolling(index_column="ts", period=_window(window_s), group_by=key).agg(
         pl.len().alias("n_failures"),
-        pl.col("user").n_unique().alias("n_users"),
-        pl.col("source").n_unique().alias("n_ips"),
+        pl.col("user").drop_nulls().n_unique().alias("n_users"),
+        pl.col("source").drop_nulls().n_unique().alias("n_ips"),
         pl.col("ts").first().alias("start"),
     )
     windows = windows.filter(hot).select(key, "start", pl.col("ts").alias("end")).sort([key, "end"])
@@ -152,8 +131,8 @@ def _episodes(failures: pl.DataFrame, intervals: pl.DataFrame, key: str, kind: p
             pl.col("ts").min().alias("first_seen"),
             pl.col("ts").max().alias("last_seen"),
             pl.len().alias("failures"),
-            pl.col("ip").n_unique().alias("distinct_ips"),
-            pl.col("user").n_unique().alias("distinct_users"),
+            pl.col("ip").drop_nulls().n_unique().alias("distinct_ips"),
+            pl.col("user").drop_nulls().n_unique().alias("distinct_users"),
             _counts("ip"),
             _counts("user"),
             pl.col("file").first(),
@@ -161,7 +140,10 @@ def _episodes(failures: pl.DataFrame, intervals: pl.DataFrame, key: str, kind: p
             pl.col("ts").alias("_times"),
             pl.col("source").drop_nulls().unique().alias("_source_set"),
             pl.col("user").drop_nulls().unique().alias("_user_set"),
-            pl.col("source").filter(pl.col("source") != pl.col("ip")).drop_nulls().first().alias("_network"),
+            pl.col("source")
+            .filter(pl.col("source").str.contains("/", literal=True))
+            .first()
+            .alias("_network"),
             pl.col("request_id")
             .filter(reused)
             .sort_by(pl.col("request_id_attempts").filter(reused), descending=True)
@@ -221,39 +203,6 @@ def _at_scale(failures: pl.DataFrame, t: Thresholds, scale: Scale) -> pl.DataFra
     )
 
 
-def _best_scale(by_scale: list[pl.DataFrame]) -> pl.DataFrame:
-    """One row per attack: a longer scale's episode replaces the shorter ones of the same pivot and key
-    that it overlaps when it holds more failures than they do together; otherwise they stay."""
-    kept = by_scale[0]
-    for longer in by_scale[1:]:
-        shorter = kept.select(
-            "_pivot",
-            "_key",
-            pl.col("_episode").alias("_short"),
-            pl.col("first_seen").alias("_s_first"),
-            pl.col("last_seen").alias("_s_last"),
-            pl.col("failures").alias("_s_failures"),
-        )
-        overlaps = (
-            longer.select("_episode", "_pivot", "_key", "first_seen", "last_seen", "failures")
-            .join(shorter, on=["_pivot", "_key"])
-            .filter((pl.col("_s_first") <= pl.col("last_seen")) & (pl.col("_s_last") >= pl.col("first_seen")))
-        )
-        covered = overlaps.group_by("_episode").agg(
-            pl.col("_s_failures").sum().alias("_covered"), pl.col("failures").first(), pl.col("_short")
-        )
-        losing = covered.filter(pl.col("_covered") >= pl.col("failures"))["_episode"]
-        replaced = covered.filter(pl.col("_covered") < pl.col("failures"))["_short"].explode()
-        kept = pl.concat(
-            [
-                kept.filter(~pl.col("_episode").is_in(replaced.implode())),
-                longer.filter(~pl.col("_episode").is_in(losing.implode())),
-            ],
-            how="vertical_relaxed",
-        )
-    return kept
-
-
 def detect(
     events: pl.LazyFrame | pl.DataFrame,
     thresholds: Thresholds | None = None,
@@ -278,7 +227,7 @@ def detect_in_attempts(attempts: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
         return _empty()
     # episode numbers unique across scales
     found = [f.with_columns(pl.col("_episode") + 10_000_000 * i) for i, f in enumerate(found)]
-    episodes = _best_scale(found)
+    episodes = best_scale(found)
     episodes = credit_successes(episodes, attempts, t.grace_s)
     return _finish(episodes, t)
 

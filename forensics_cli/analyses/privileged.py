@@ -52,11 +52,18 @@ PRIVILEGED_ACTIONS: list[PrivilegedAction] = [
         actions=r"CreateAccessKey|UpdateAccessKey|CreateLoginProfile|UpdateLoginProfile|UploadSSHPublicKey|"
         r"CreateServiceSpecificCredential|system\.api_token\.create|"
         r"Add service principal credentials|"
-        r"(api[_.\- ]?key|access[_.\- ]?key|token)[_.\- ]?(create|created|issue|issued)",
+        r"(api[_.\- ]?(key|token)|access[_.\- ]?key|personal[_.\- ]?access[_.\- ]?token)"
+        r"[_.\- ]?(create|created|issue|issued)",
         requests=_WRITE
         + r"\S*/(api[-_]?keys?|access[-_]keys?|personal[-_]access[-_]tokens|credentials)(/\S*)?",
         flags=("CreateAccessKey", "system.api_token.create", "api_key_created", "POST /api/v1/api-keys"),
-        ignores=("ListAccessKeys", "POST /oauth/token", "GET /api/v1/api-keys", "DeleteAccessKey"),
+        ignores=(
+            "ListAccessKeys",
+            "POST /oauth/token",
+            "GET /api/v1/api-keys",
+            "DeleteAccessKey",
+            "token_issued",
+        ),
     ),
     PrivilegedAction(
         name="mfa_change",

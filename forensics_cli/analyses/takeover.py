@@ -52,14 +52,14 @@ def compromises(episodes: pl.DataFrame) -> pl.DataFrame:
     """One row per distinct success that made an episode `succeeded`: account, address, when, where."""
     return (
         episodes.filter(pl.col("succeeded"))
-        .group_by("success_file", "success_line", maintain_order=True)
+        .group_by("success_file", "success_line")
         .agg(
             pl.col("success_user").first().alias("account"),
             pl.col("success_ip").first().alias("address"),
             pl.col("first_success").first(),
             pl.col("first_seen").min().alias("attack_start"),
-            pl.col("kind").first(),
         )
+        .sort("first_success", "success_file", "success_line")  # compromises in the order they happened
         .with_row_index("_compromise")
     )
 

@@ -6,10 +6,11 @@ from datetime import timedelta
 import click
 
 from forensics_cli.analyses import secrets_report
-from forensics_cli.analyses.bruteforce import LONG_SCALES, Thresholds, detect
+from forensics_cli.analyses.bruteforce import Thresholds, detect
 from forensics_cli.analyses.gap_input import gap_input
 from forensics_cli.analyses.gaps import GapOptions, coverage, find_gaps, parse_retention
 from forensics_cli.analyses.ingest import all_read_whole, ingest_report
+from forensics_cli.analyses.scales import LONG_SCALES
 from forensics_cli.analyses.sources import DEFAULT_V6_PREFIX
 from forensics_cli.analyses.timeline import Selection, build_timeline, closest_request_ids, summarize
 from forensics_cli.cache import EventCache
