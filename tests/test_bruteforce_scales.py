@@ -373,3 +373,29 @@ def test_no_episode_and_some_episodes_have_the_same_columns_and_types():
         events_frame([fail(i, "203.0.113.9", "admin") for i in range(12)] + [ok(20, "203.0.113.9", "admin")])
     )
     assert none.is_empty() and none.schema == some.schema
+
+
+def test_the_histogram_puts_each_failure_in_its_slice_of_the_episode():
+    rows = [fail(0, "203.0.113.9", "admin")] * 1 + [
+        fail(0.5 * i, "203.0.113.9", "admin") for i in range(1, 6)
+    ]
+    rows += [fail(100 - 0.5 * i, "203.0.113.9", "admin") for i in range(6)]  # 6 at the start, 6 at the end
+    (histogram,) = detect(events_frame(rows))["histogram"].to_list()
+    assert histogram == [6] + [0] * 14 + [6]  # the last failure is in the last slice, not past it
+
+
+def test_a_3xx_on_a_login_path_is_not_a_success():
+    rows = [fail(i, "203.0.113.9", "admin") for i in range(12)]
+    rows.append({"ts": at(20), "ip": "203.0.113.9", "status": 300, "path": "/api/login"})
+    assert detect(events_frame(rows))["succeeded"].to_list() == [False]
+    rows[-1]["status"] = 299
+    assert detect(events_frame(rows))["succeeded"].to_list() == [True]
+
+
+def test_an_outcome_without_an_auth_event_name_is_not_an_attempt():
+    # a failed export, a failed write: ECS event.outcome on anything that is not a login
+    rows = [
+        {"ts": at(i), "ip": "203.0.113.9", "user": "admin", "outcome": "failure", "path": "/api/export"}
+        for i in range(12)
+    ]
+    assert auth_attempts(events_frame(rows)).collect().is_empty()
