@@ -308,6 +308,7 @@ def test_a_request_id_reused_on_every_try_does_not_merge_the_tries():
     assert attempts.height == 500
     episodes = detect(events_frame(rows))
     assert episodes["kind"].to_list() == ["brute_force"] and episodes["failures"].to_list() == [500]
+    assert "request id fixed-header on 500 attempts (not merged)" in episodes["detail"].item()
 
 
 def test_one_request_logged_by_gateway_and_app_is_still_one_attempt():

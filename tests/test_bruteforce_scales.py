@@ -254,23 +254,6 @@ def test_lines_of_one_id_from_different_sources_are_different_attempts():
     ]
 
 
-def test_a_reused_request_id_is_named_in_the_detail():
-    rows = [
-        {
-            "ts": at(i),
-            "event": "authentication",
-            "outcome": "failure",
-            "ip": "203.0.113.9",
-            "user": "admin",
-            "request_id": "fixed-header",
-        }
-        for i in range(500)
-    ]
-    row = detect(events_frame(rows)).row(0, named=True)
-    assert row["failures"] == 500
-    assert "request id fixed-header on 500 attempts (not merged)" in row["detail"]
-
-
 @pytest.mark.parametrize("tries,named", [(2, False), (3, True)])
 def test_reused_request_id_note_at_its_boundary(tries, named):
     rows = [fail(i, "203.0.113.9", "admin", request_id=f"r{i}") for i in range(12)]
