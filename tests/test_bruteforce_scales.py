@@ -98,6 +98,7 @@ def test_ipv6_addresses_in_one_64_are_one_source():
     assert "network 2001:db8:1:2::/64" in row["detail"] and row["success_ip"] == "2001:db8:1:2:ffff::1"
     every_address = detect(events_frame(rows), Thresholds(v6_prefix=128))
     assert every_address["kind"].to_list() == ["distributed_brute_force"]
+    assert "network" not in every_address["detail"].item()  # a /128 is the address itself
 
 
 @pytest.mark.parametrize(

@@ -36,24 +36,24 @@ def evidence(tmp_path):
     return logs
 
 
-def _refused(result, evidence, before, word="refusing"):
+def _refused(result, evidence, before, target, why):
+    """Exit 2, the evidence unchanged, and one line naming what was refused and why."""
     assert result.exit_code == 2, result.output
-    assert word in result.stderr
+    assert f"refusing to write {target}: " in result.stderr, result.stderr
+    assert why in result.stderr
     assert _fingerprint(evidence) == before
 
 
 def test_sanitized_copies_are_never_written_into_the_evidence(evidence, run):
     before = _fingerprint(evidence)
     result = run("scan-secrets", "-q", "--write-sanitized", evidence / "clean", evidence)
-    _refused(result, evidence, before)
-    assert "inside the evidence" in result.stderr
+    _refused(result, evidence, before, evidence / "clean", f"it is inside the evidence ({evidence})")
 
 
 def test_sanitized_copies_are_never_written_above_the_evidence(evidence, run):
     before = _fingerprint(evidence)
     result = run("scan-secrets", "-q", "--write-sanitized", evidence.parent, evidence)
-    _refused(result, evidence, before)
-    assert "holds the evidence" in result.stderr
+    _refused(result, evidence, before, evidence.parent, f"it holds the evidence ({evidence})")
 
 
 def test_a_sanitize_directory_holding_a_link_into_the_evidence_is_refused(evidence, tmp_path, run):
@@ -62,8 +62,9 @@ def test_a_sanitize_directory_holding_a_link_into_the_evidence_is_refused(eviden
     (out / "api.log").symlink_to(evidence / "api.log")
     before = _fingerprint(evidence)
     result = run("scan-secrets", "-q", "--write-sanitized", out, evidence)
-    _refused(result, evidence, before)
-    assert "symbolic link" in result.stderr
+    _refused(
+        result, evidence, before, out, f"it holds a symbolic link ({out / 'api.log'}); give a new directory"
+    )
 
 
 def test_a_sanitize_directory_holding_a_hard_link_to_an_input_is_refused(evidence, tmp_path, run):
@@ -71,8 +72,7 @@ def test_a_sanitize_directory_holding_a_hard_link_to_an_input_is_refused(evidenc
     subprocess.run(["cp", "-al", str(evidence), str(out)], check=True)  # what a responder's backup does
     before = _fingerprint(evidence)
     result = run("scan-secrets", "-q", "--write-sanitized", out, evidence)
-    _refused(result, evidence, before)
-    assert "hard link to an input" in result.stderr
+    _refused(result, evidence, before, out, "it holds a hard link to an input")
     assert SECRET in (evidence / "api.log").read_text()
 
 
@@ -95,7 +95,7 @@ def test_reports_are_never_written_into_the_evidence(evidence, run, option):
     command = "ingest" if option != ["-o"] else "timeline"
     extra = ["--request-id", "r1"] if command == "timeline" else []
     result = run(command, "-q", *extra, *option, evidence / "out.csv", evidence)
-    _refused(result, evidence, before)
+    _refused(result, evidence, before, evidence / "out.csv", "it is inside the evidence")
     assert not (evidence / "out.csv").exists()
 
 
@@ -104,8 +104,7 @@ def test_a_report_onto_a_hard_link_of_an_input_is_refused(evidence, tmp_path, ru
     os.link(evidence / "api.log", link)
     before = _fingerprint(evidence)
     result = run("timeline", "-q", "--request-id", "r1", "-o", link, evidence)
-    _refused(result, evidence, before)
-    assert "hard link" in result.stderr
+    _refused(result, evidence, before, link, "it is one of the input log files (or a hard link to one)")
 
 
 def test_a_report_through_a_symbolic_link_is_refused(evidence, tmp_path, run):
@@ -113,7 +112,9 @@ def test_a_report_through_a_symbolic_link_is_refused(evidence, tmp_path, run):
     link.symlink_to(evidence / "api.log")
     before = _fingerprint(evidence)
     result = run("timeline", "-q", "--request-id", "r1", "-o", link, evidence)
-    _refused(result, evidence, before)
+    _refused(
+        result, evidence, before, link, "it is a symbolic link (an output is never written through a link)"
+    )
 
 
 def test_a_report_replaces_an_ordinary_file_of_the_same_name(evidence, tmp_path, run):

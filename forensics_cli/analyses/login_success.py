@@ -16,7 +16,7 @@ from forensics_cli.schema import TS_DTYPE
 
 FEW_ACCOUNT_KINDS = ("brute_force", "distributed_brute_force")
 SUCCESS_COLUMNS = ["successes", "first_success", "success_user", "success_ip", "success_file", "success_line"]
-_WIN_COLUMNS = ["_win", "ts", "source", "ip", "user", "file", "line", "request_id"]
+_WIN_COLUMNS = ["_win", "ts", "source", "ip", "user", "file", "line"]
 
 
 def _keys(episodes: pl.DataFrame, by: list[str], grace_s: float) -> pl.DataFrame:
@@ -90,7 +90,6 @@ def credit_successes(episodes: pl.DataFrame, attempts: pl.DataFrame, grace_s: fl
         pl.col("ip").alias("success_ip"),
         pl.col("file").alias("success_file"),
         pl.col("line").alias("success_line"),
-        pl.col("request_id").alias("_success_request_id"),
     )
     credited = credited.join(first, on="_win", how="left").drop("_win")
     result = episodes.join(credited, on="_episode", how="left")
