@@ -313,3 +313,35 @@ def test_a_record_sharing_the_success_line_and_second_is_not_taken_for_it():
     followed = takeover(events, detect(events))
     assert "bob's own next step" not in followed["event"].to_list()
     assert followed["user"].drop_nulls().unique().to_list() == ["alice"]
+
+
+def _okta(when: float, event: str, result: str, n: int, **extra) -> dict:
+    """An Okta System Log event as Okta's System Log API documents it (families/okta.py)."""
+    return {
+        "actor": {"id": "00u1", "type": "User", "alternateId": "alice@example.com"},
+        "client": {"userAgent": {"rawUserAgent": "python-requests/2.31"}, "ipAddress": "198.51.100.23"},
+        "eventType": event,
+        "outcome": {"result": result},
+        "published": at(when).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "uuid": f"uuid-{n}",
+        "transaction": {"type": "WEB", "id": f"tx-{n}"},
+        **extra,
+    }
+
+
+def test_okta_password_guessing_then_an_api_token_and_mfa_removed(tmp_path, run):
+    from tests.conftest import write_log
+
+    records = [_okta(i * 4, "user.session.start", "FAILURE", i) for i in range(15)]
+    records.append(_okta(70, "user.session.start", "SUCCESS", 100))
+    records.append(_okta(90, "system.api_token.create", "SUCCESS", 101))
+    records.append(_okta(95, "user.mfa.factor.deactivate", "SUCCESS", 102))
+    write_log(tmp_path / "okta" / "system_log.jsonl", records)
+    (episode,) = rows_of(run("bruteforce", "--format", "jsonl", "-q", tmp_path))
+    assert (episode["success_user"], episode["success_ip"]) == ("alice@example.com", "198.51.100.23")
+    rows = rows_of(run("takeover", "--format", "jsonl", "-q", tmp_path))
+    assert [(r["event"], r["privileged"]) for r in rows] == [
+        ("user.session.start", None),
+        ("system.api_token.create", "new_credential"),
+        ("user.mfa.factor.deactivate", "mfa_change"),
+    ]
