@@ -81,8 +81,8 @@ def _anchored(events: pl.LazyFrame, found: pl.DataFrame) -> pl.DataFrame:
             right_on=["file", "line", "ts"],
             how="left",
         )
-        .sort(pl.col("user").eq_missing(pl.col("account")), descending=True)
-        .unique("_compromise", keep="first")
+        .sort(pl.col("user").eq_missing(pl.col("account")), descending=True, maintain_order=True)
+        .unique("_compromise", keep="first", maintain_order=True)
         .drop("user")
         .sort("_compromise")
     )
