@@ -345,3 +345,15 @@ def test_okta_password_guessing_then_an_api_token_and_mfa_removed(tmp_path, run)
         ("system.api_token.create", "new_credential"),
         ("user.mfa.factor.deactivate", "mfa_change"),
     ]
+
+
+def test_two_successes_in_one_line_of_a_json_document_are_two_compromises():
+    rows = [fail(i, "203.0.113.9", "zed", line=1) for i in range(12)]
+    rows += [fail(i, "198.51.100.7", "amy", line=1) for i in range(12)]
+    rows += [
+        ok(20, "203.0.113.9", "zed", line=1),
+        ok(21, "198.51.100.7", "amy", line=1),
+    ]  # one CloudTrail line
+    events = events_frame(rows)
+    followed = takeover(events, detect(events))
+    assert followed["account"].unique(maintain_order=True).to_list() == ["zed", "amy"]

@@ -89,6 +89,16 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
     without_id = attempts.filter(pl.col("request_id").is_null()).with_columns(
         pl.lit(None, pl.UInt32).alias("request_id_attempts")
     )
-    columns = ["ts", "ip", "user", "failed", "request_id", "file", "line", "file_rank", "reason"]
-    columns.append("request_id_attempts")
+    columns = [
+        "ts",
+        "ip",
+        "user",
+        "failed",
+        "request_id",
+        "file",
+        "line",
+        "file_rank",
+        "reason",
+        "request_id_attempts",
+    ]
     return pl.concat([merged.select(columns), without_id.select(columns)]).sort(["ts", "file_rank", "line"])

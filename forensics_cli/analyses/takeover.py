@@ -52,13 +52,10 @@ def compromises(episodes: pl.DataFrame) -> pl.DataFrame:
     """One row per distinct success that made an episode `succeeded`: account, address, when, where."""
     return (
         episodes.filter(pl.col("succeeded"))
-        .group_by("success_file", "success_line")
-        .agg(
-            pl.col("success_user").first().alias("account"),
-            pl.col("success_ip").first().alias("address"),
-            pl.col("first_success").first(),
-            pl.col("first_seen").min().alias("attack_start"),
-        )
+        # one success record: file:line alone is not one inside a one-line JSON document
+        .group_by("success_file", "success_line", "first_success", "success_user", "success_ip")
+        .agg(pl.col("first_seen").min().alias("attack_start"))
+        .rename({"success_user": "account", "success_ip": "address"})
         .sort("first_success", "success_file", "success_line")  # compromises in the order they happened
         .with_row_index("_compromise")
     )

@@ -132,12 +132,12 @@ def bruteforce_view(episodes: pl.DataFrame, short_window: str = "2m"):
         yield Text("what they did next: apiforensics takeover PATHS", style="dim")
 
 
-def _got_in() -> pl.Expr:
+def _got_in(account: str = "success_user", address: str = "success_ip") -> pl.Expr:
     """'admin from 203.0.113.66': the account and address of the success that made an episode succeed."""
-    user = pl.col("success_user").fill_null("(unknown account)")
+    user = pl.col(account).fill_null("(unknown account)")
     return (
-        pl.when(pl.col("success_ip").is_not_null())
-        .then(pl.format("{} from {}", user, pl.col("success_ip")))
+        pl.when(pl.col(address).is_not_null())
+        .then(pl.format("{} from {}", user, pl.col(address)))
         .otherwise(user)
     )
 
@@ -152,7 +152,7 @@ def takeover_view(rows: pl.DataFrame):
         # the privileged kind has its own column: the table's detail is the event's
         pl.col("detail").str.replace(r"^\S+ after the success: ", ""),
     )
-    shown = with_evidence(shown)
+    shown = with_evidence(shown.with_columns(_got_in("account", "address").alias("_who")))
     # account and address are the table's title (ip and user are in csv/json)
     columns = [
         "offset_ms",
@@ -164,8 +164,7 @@ def takeover_view(rows: pl.DataFrame):
         "first_seen",
         "detail",
     ]
-    for (account, address), part in shown.group_by(["account", "address"], maintain_order=True):
-        who = f"{account or '(unknown account)'}" + (f" from {address}" if address else "")
+    for (who,), part in shown.group_by(["_who"], maintain_order=True):
         sent = part["bytes_sent"].sum() if part["bytes_sent"].null_count() < part.height else None
         who += f" — {sent:,} bytes sent in {part.height} events" if sent is not None else ""
         yield frame_table(
