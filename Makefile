@@ -24,7 +24,7 @@ demo: $(STAMP)
 	@echo; echo "== apiforensics gaps sample_logs/"; $(BIN)/apiforensics gaps -q sample_logs/ || true
 
 lint: $(STAMP)
-	$(BIN)/ruff check forensics_cli tests benchmarks
+	$(BIN)/ruff check forensics_cli tests benchmarks tools
 
 test: lint
 	$(BIN)/python -m pytest

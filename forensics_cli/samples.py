@@ -31,7 +31,7 @@ SPRAY_IP = "198.51.100.23"
 SPRAY_START = START + timedelta(days=3, hours=3, minutes=12)
 GAP_START = START + timedelta(days=2, hours=10, minutes=0)
 GAP_MINUTES = 12
-LEAKED_GITHUB_TOKEN = "ghp_" + "R3aLlyN0tAT0k3nJustF0rT3st5xYz0123456"[:36]
+LEAKED_GITHUB_TOKEN = "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"  # checksum-valid (secrets/validators.py)
 LEAKED_PASSWORD = "Winter2026!x"
 LEAKED_CARD = "4111 1111 1111 1111"
 LEAKED_AWS_KEY = "AKIA" + "Q3EGRIBLV4W7XK2M"

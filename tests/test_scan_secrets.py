@@ -9,7 +9,7 @@ from tests.conftest import SAMPLE_LOGS, at, rows_of, seed_line, write_log
 
 BASIC = base64.b64encode(b"ops:Tr0ub4dor&3xyz").decode()
 PLANTED = {
-    "header": ("Bearer ghp_R3aLlyN0tAT0k3nJustF0rT3st5xYz012345", "ghp_R3aLlyN0tAT0k3nJustF0rT3st5xYz012345"),
+    "header": ("Bearer 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", "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"),
     "basic": (f"Basic {BASIC}", BASIC),
 }
 
@@ -45,7 +45,7 @@ def _logs(tmp_path):
 
 
 SECRETS = [
-    "ghp_R3aLlyN0tAT0k3nJustF0rT3st5xYz012345",
+    "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",
     "Zq8mN3pL5xV7cB2n",
     "Pa$$w0rd-2026",
     "Pa%24%24w0rd-2026",

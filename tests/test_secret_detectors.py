@@ -1,4 +1,5 @@
-"""Each secret rule: what it must flag, and what it must leave alone (detect-secrets style)."""
+"""The scan's structure-aware behaviour (JWT claims, cards, placeholders, fields). Each rule's own
+should-flag / should-not-flag examples live in rules/*.toml and run in tests/test_secret_rules.py."""
 
 import base64
 
@@ -8,48 +9,6 @@ from forensics_cli.samples import LEAKED_GITHUB_TOKEN
 from forensics_cli.secrets.cards import is_card_number
 from forensics_cli.secrets.redact import fingerprint, mask
 from forensics_cli.secrets.scan import scan_line
-
-# synthetic values in each vendor's format (none is a live credential)
-SHOULD_FLAG = {
-    "aws_access_key_id": ["AKIAQ3EGRIBLV4W7XK2M", "ASIAY34FZKBOKMUTVV7A"],
-    "aws_secret_access_key": ["aws_secret_access_key = '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'"],
-    "github_token": [LEAKED_GITHUB_TOKEN, "gho_" + "a1B2" * 9],
-    "github_fine_grained_pat": ["github_pat_" + "A1b2C3d4E5" * 8 + "Zz"],
-    "gitlab_token": ["glpat-Ab3dEf6hIj9kLm2nOp5q"],
-    "slack_token": ["xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"],
-    "slack_webhook": ["https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/AbCdEfGhIjKlMnOpQrStUvWx"],
-    "stripe_live_key": ["sk_live_4eC39HqLyjWDarjtT1zdp7dc9", "rk_live_51HxYzAbCdEfGhIjKlMnOp"],
-    "google_api_key": ["AIzaSyD3mOc-kR7pQwErTyUiOpAsDfGhJkLzXcV"],
-    "openai_api_key": ["sk-proj-Ab3dEf6hIj9kLm2nOp5qRsT3BlbkFJuV8wXy1zAb4cDe7fGh0iJk"],
-    "anthropic_api_key": ["sk-ant-api03-" + "Ab3dEf6hIj" * 9 + "AA"],
-    "sendgrid_api_key": ["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"],
-    "twilio_api_key": ["SK0123456789abcdef0123456789abcdef"],
-    "npm_token": ["npm_Ab3dEf6hIj9kLm2nOp5qRsT1uV4wXy7zAb0c"],
-    "pypi_token": ["pypi-AgEIcHlwaS5vcmc" + "Ab3dEf6hIj" * 6],
-    "private_key": ["-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA\\n-----END RSA PRIVATE KEY-----"],
-}
-SHOULD_NOT_FLAG = {
-    "aws_access_key_id": ["AKIAIOSFODNN7EXAMPLE", "AKIA123"],
-    "github_token": ["ghp_short", "the ghp_ prefix"],
-    "stripe_live_key": ["sk_live_", "pk_live_4eC39HqLyjWDarjtT1zdp7dc"],
-    "jwt": ["eyJhbGciOi.not-a-jwt", "eyJ"],
-    "private_key": ["-----BEGIN PUBLIC KEY-----"],
-    "twilio_api_key": ["SK" + "0" * 32],
-}
-
-
-def _rules(text: str) -> set[str]:
-    return {hit.rule for hit in scan_line('{"note": "%s"}' % text.replace('"', '\\"'))}
-
-
-@pytest.mark.parametrize(("rule", "value"), [(r, v) for r, vs in SHOULD_FLAG.items() for v in vs])
-def test_value_rule_flags(rule, value):
-    assert rule in _rules(f"found {value} here")
-
-
-@pytest.mark.parametrize(("rule", "value"), [(r, v) for r, vs in SHOULD_NOT_FLAG.items() for v in vs])
-def test_value_rule_does_not_flag(rule, value):
-    assert rule not in _rules(value)
 
 
 def _jwt(header: str, claims: str) -> str:
@@ -172,7 +131,7 @@ def test_traceback_text_is_scanned():
 
 
 def test_masks_never_reveal_the_secret():
-    assert mask(LEAKED_GITHUB_TOKEN, "github_token") == "ghp_R3…45"
+    assert mask(LEAKED_GITHUB_TOKEN, "github_token") == "ghp_R3…" + LEAKED_GITHUB_TOKEN[-2:]
     assert mask("4111 1111 1111 1111", "card_number") == "411111******1111"
     assert mask("hunter2", "sensitive_field") == "****(7 chars)"
     assert "hunter2" not in mask("hunter2hunter2hunter2hunter2", "sensitive_field")

@@ -39,6 +39,11 @@ def known_iin(digits: str) -> bool:
     return any(low <= digits[: len(low)] <= high for low, high in _IIN_RANGES)
 
 
+def card_digits(text: str) -> str:
+    """The digits of a card number however it is written (spaces, dashes): one card, one fingerprint."""
+    return re.sub(r"\D", "", text)
+
+
 def is_card_number(text: str) -> bool:
     """13-19 digits (spaces or dashes allowed between), Luhn-valid, in a known issuer range."""
     digits = re.sub(r"[ -]", "", text)

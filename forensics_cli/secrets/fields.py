@@ -125,6 +125,29 @@ PLACEHOLDER = re.compile(
     r"<[^<>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)s|%[a-z_]+%|\$[A-Z_][A-Z0-9_]*)$"
 )
 MASKED = re.compile(r"\*{3,}|•{3,}|x{6,}|X{6,}|\[?REDACTED|\[?FILTERED|\[?MASKED")
+# "your_api_key_here", "insert_key_here", "<YOUR_TOKEN>": a template, not a secret (a default such as
+# "changeme" or "password" is kept: logged under a password key, it may be the one in use)
+PLACEHOLDER_WORDS = re.compile(
+    r"(?i)^(?:your|insert|enter|put|paste|replace|add)[\s_\-.](?:[a-z]+[\s_\-.])*"
+    r"(?:key|token|secret|password|pass|pwd|value|credentials?)(?:[\s_\-.](?:goes[\s_\-.])?here)?$|"
+    r"^(?:[a-z]+[\s_\-.])*(?:key|token|secret|password|value)[\s_\-.](?:goes[\s_\-.])?here$|"
+    r"^(?:example|sample|dummy|placeholder|todo|tbd|fixme)$"
+)
+# documented example keys (AWS's own docs) and values that say they are examples
+EXAMPLE_VALUES = {
+    "AKIAIOSFODNN7EXAMPLE",
+    "ASIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+}
+EXAMPLE_MARK = re.compile(r"EXAMPLE|(?i:example(?:key|token|secret))")
+# a value written as a hash or HMAC of the secret (HashiCorp Vault's audit device: hmac-sha256:<hex>;
+# crypt(3) and password-hash formats): not usable as the secret
+HASHED = re.compile(
+    r"(?i)^(?:hmac-sha\d+|hmac-md5|sha-?\d+|md5|bcrypt|scrypt|argon2\w*|pbkdf2[\w-]*)[:$=][A-Za-z0-9+/=$.:\-]{16,}$|"
+    r"^\$(?:2[abxy]?|5|6|y|argon2(?:id|i|d)|scrypt|pbkdf2[\w-]*)\$[^\s]{20,}$"
+)
+# key names that hold a hash, digest or fingerprint of a secret, not the secret
+HASH_KEY = re.compile(r"hash|hmac|digest|fingerprint|checksum|sha\d*$|md5")
 
 
 def normalize_key(key: str) -> str:
@@ -133,7 +156,7 @@ def normalize_key(key: str) -> str:
 
 def is_sensitive_key(key: str) -> bool:
     name = normalize_key(key)
-    if name in NOT_SECRET_KEYS:
+    if name in NOT_SECRET_KEYS or HASH_KEY.search(name):
         return False
     return name in SENSITIVE_KEYS or name.endswith(SENSITIVE_SUFFIXES)
 
@@ -144,9 +167,24 @@ def is_id_like(key: str) -> bool:
 
 
 def is_placeholder(value: str) -> bool:
-    """Empty, masked or templated values: `********`, `[REDACTED]`, `<your-token-here>`, `${KEY}`, `{{x}}`."""
-    text = value.strip()
-    return not text or bool(PLACEHOLDER.match(text)) or bool(MASKED.search(text))
+    """Empty, masked, templated or example values: `********`, `[REDACTED]`, `<your-token-here>`, `${KEY}`,
+    `{{x}}`, `your_api_key_here`, `%3CYOUR_API_KEY%3E`, `AKIAIOSFODNN7EXAMPLE`."""
+    text = value.strip().strip("'\"")
+    if "%" in text:
+        text = unquote(text)
+    return (
+        not text
+        or bool(PLACEHOLDER.match(text))
+        or bool(MASKED.search(text))
+        or bool(PLACEHOLDER_WORDS.match(text))
+        or text in EXAMPLE_VALUES
+        or bool(EXAMPLE_MARK.search(text))
+    )
+
+
+def is_hashed(value: str) -> bool:
+    """A hash or HMAC of a secret (`hmac-sha256:…`, `$2b$12$…`): evidence of use, not the secret."""
+    return bool(HASHED.match(value.strip()))
 
 
 def authorization_secret(value: str) -> tuple[str, str] | None:
@@ -177,23 +215,47 @@ def session_cookies(value: str) -> list[tuple[str, str]]:
     return found
 
 
-def query_secrets(text: str) -> list[tuple[str, str, str]]:
-    """(param, decoded value, value as written) of sensitive parameters in a query string or URL."""
-    query = text
-    if "?" in text:
-        query = text.split("?", 1)[1]
+def _params(text: str) -> list[tuple[str, str, str]]:
+    """(name as written, normalized decoded name, value as written) of each parameter of a query."""
+    query = text.split("?", 1)[1] if "?" in text else text
     query = query.split("#", 1)[0]
     if "=" not in query:
         return []
     found = []
     for piece in query.split("&"):
         name, sep, written = piece.partition("=")
-        if not sep or not written:
-            continue
-        decoded_name = normalize_key(unquote(name.replace("+", " ")))
-        if decoded_name in SENSITIVE_PARAMS or decoded_name.endswith(SENSITIVE_SUFFIXES):
-            value = parse_qsl(f"x={written}", keep_blank_values=True)[0][1]
+        if sep and written:
+            found.append((name, normalize_key(unquote(name.replace("+", " "))), written))
+    return found
+
+
+def _is_sensitive_param(name: str) -> bool:
+    return name in SENSITIVE_PARAMS or name.endswith(SENSITIVE_SUFFIXES)
+
+
+def _decoded(written: str) -> str:
+    return parse_qsl(f"x={written}", keep_blank_values=True)[0][1]
+
+
+def query_secrets(text: str) -> list[tuple[str, str, str]]:
+    """(param, decoded value, value as written) of sensitive parameters in a query string or URL."""
+    found = []
+    for name, normalized, written in _params(text):
+        if _is_sensitive_param(normalized):
+            value = _decoded(written)
             if not is_placeholder(value):
+                found.append((unquote(name), value, written))
+    return found
+
+
+def encoded_params(text: str) -> list[tuple[str, str, str]]:
+    """(param, decoded value, value as written) of the other parameters whose value is percent-encoded:
+    `?target=postgres%3A%2F%2Fu%3Apw%40h` is scanned as the URL it encodes."""
+    found = []
+    for name, normalized, written in _params(text):
+        if "%" in written and not _is_sensitive_param(normalized):
+            value = _decoded(written)
+            if value != written:
                 found.append((unquote(name), value, written))
     return found
 

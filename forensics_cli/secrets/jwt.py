@@ -21,7 +21,7 @@ def _expiry(exp: float) -> datetime | None:
 def decode(token: str) -> tuple[dict, dict] | None:
     """(header, claims) of a JWT, or None when it is not one."""
     parts = token.split(".")
-    if len(parts) != 3:
+    if len(parts) not in (2, 3):  # two parts: an unsigned token written without its final dot
         return None
     try:
         header, claims = orjson.loads(_b64(parts[0])), orjson.loads(_b64(parts[1]))

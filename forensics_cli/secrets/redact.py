@@ -7,10 +7,8 @@ import re
 import secrets as random_secrets
 from pathlib import Path
 
-_KNOWN_PREFIX = re.compile(
-    r"^(ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-|xox[a-z]-|sk_live_|rk_live_|sk_test_|rk_test_|sk-ant-|"
-    r"sk-proj-|sk-|AKIA|ASIA|AIza|SG\.|npm_|pypi-|eyJ|Bearer |Basic )"
-)
+from forensics_cli.secrets.catalog import BY_ID
+
 KEY_ENV = "APIFORENSICS_FINGERPRINT_KEY"
 
 
@@ -21,13 +19,20 @@ def mask(value: str, rule: str = "") -> str:
         return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
     if rule == "private_key":
         return "-----BEGIN … PRIVATE KEY----- (" + str(len(value)) + " chars)"
-    prefix = _KNOWN_PREFIX.match(value)
-    if prefix and len(value) >= len(prefix.group()) + 12:
-        start = prefix.group()
+    start = _mask_prefix(value, rule)
+    if start and len(value) >= len(start) + 12:
         return f"{start}{value[len(start) : len(start) + 2]}…{value[-2:]}"
     if len(value) >= 24:
         return f"{value[:2]}…{value[-2:]} ({len(value)} chars)"
     return f"****({len(value)} chars)"
+
+
+def _mask_prefix(value: str, rule: str) -> str:
+    """The fixed start the rule declares (`mask_prefix` in rules/*.toml) that the value begins with."""
+    entry = BY_ID.get(rule)
+    if entry is None:
+        return ""
+    return next((p for p in entry.mask_prefixes if value.startswith(p)), "")
 
 
 def mask_in(text: str, hits) -> str:

@@ -10,8 +10,8 @@ import polars as pl
 
 from forensics_cli.schema import TS_DTYPE
 from forensics_cli.secrets import fields as F
-from forensics_cli.secrets.cards import find_cards, is_card_number
-from forensics_cli.secrets.detectors import GENERIC_ASSIGNMENT, RULES, scan_value
+from forensics_cli.secrets.cards import card_digits, find_cards, is_card_number
+from forensics_cli.secrets.catalog import KEYWORDS, SecretRule, rules_for, scan_assignments, scan_value
 from forensics_cli.secrets.jwt import describe as describe_jwt
 from forensics_cli.secrets.redact import fingerprint, mask, mask_in
 
@@ -51,14 +51,24 @@ _FIELD_WORDS = [
     "bearer",
     "basic ",
 ]
-PREFILTER_WORDS = sorted(set(_FIELD_WORDS) | {k for r in RULES + [GENERIC_ASSIGNMENT] for k in r.keywords})
-_CARD_PREFILTER = r"\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{1,7}"
+PREFILTER_WORDS = sorted(set(_FIELD_WORDS) | set(KEYWORDS))
+_CARD_PREFILTER = r"\d{4}(?:[ -]|%20)?\d{4}(?:[ -]|%20)?\d{4}(?:[ -]|%20)?\d{1,7}"
 _USERINFO_PREFILTER = r"://[^/\s:@]+:[^/\s@]+@"
 # A UUID (a request ID on every line) often holds 12+ decimal digits across its groups, enough for the card
 # prefilter, but never a card: the card detector wants no letter, digit or '-' around the number.
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _URLISH = re.compile(r"[^\s'\"<>]*\?[^\s'\"<>]+")
 _AUTH_SCHEME = re.compile(r"(?i)\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]{8,}")
+# an API-key header written in text (curl -H 'X-Api-Key: …', a dumped request)
+_KEY_HEADER_TEXT = re.compile(
+    r"(?i)(?<![\w-])((?:x-[\w-]*)?(?:api-?key|api-?token|auth-?token|access-?token|private-token|apikey))"
+    r"\s*:\s*['\"]?([A-Za-z0-9._~+/=\-]{8,})"
+)
+# an Authorization header written in text (curl -H 'Authorization: Token …', a dumped request)
+_AUTH_HEADER_TEXT = re.compile(
+    r"(?i)\b(?:proxy-)?authorization\s*:\s*((?:token|api-?key|key|digest|sso-key|aws4-hmac-sha256|"
+    r"negotiate|ntlm)\s+[A-Za-z0-9._~+/=\-,:]{8,})"
+)
 
 
 @dataclass
@@ -76,15 +86,32 @@ class Record:
     """One candidate line being scanned."""
 
     ts: datetime | None
+    raw: str = ""
+    rules: list[SecretRule] = field(default_factory=list)  # the rules whose keywords the line holds
     hits: list[Hit] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
     repeated_keys: bool = False  # an object names a key twice: every value is scanned
 
     def add(self, rule: str, severity: str, path: str, secret: str, needles=None, detail: str = ""):
-        if F.is_placeholder(secret) or any(h.secret == secret and h.field == path for h in self.hits):
+        if F.is_placeholder(secret) or F.is_hashed(secret):
+            return
+        # one secret, one finding: a second rule matching the same value (or part of it) adds nothing
+        # (the same place: one field, or a field and a part of it, like `uri` and `uri?token`)
+        if any(
+            (secret in h.secret or h.secret in secret)
+            and (path.startswith(h.field) or h.field.startswith(path))
+            for h in self.hits
+        ):
             return
         written = needles or _json_forms(secret)
         self.hits.append(Hit(rule, severity, path, secret, written, detail))
+
+    def rules_in(self, text: str) -> list[SecretRule]:
+        """The rules worth running on `text`: the line's own, or a fresh lookup for decoded text."""
+        if text not in self.raw:
+            return rules_for(text)
+        lowered = text.lower()
+        return [r for r in self.rules if any(k in lowered for k in r.keywords)]
 
 
 def _json_forms(value: str) -> list[str]:
@@ -106,14 +133,17 @@ def candidate_filter_on(column: str = "raw", skip_uuids: bool = False) -> pl.Exp
 
 
 def _value_rules(record: Record, path: str, text: str, needles=None):
-    for rule, secret in scan_value(text):
-        if rule.name == "jwt":
-            described = describe_jwt(secret, record.ts)
+    rules = record.rules_in(text)
+    if not rules:
+        return
+    for rule, found in scan_value(text, rules):
+        if rule.validator == "jwt":
+            described = describe_jwt(found.secret, record.ts)
             if described is None:
                 continue
-            record.add("jwt", described[0], path, secret, needles, described[1])
+            record.add(rule.id, described[0], path, found.secret, needles, described[1])
         else:
-            record.add(rule.name, rule.severity, path, secret, needles)
+            record.add(rule.id, found.severity, path, found.secret, needles, found.note)
 
 
 def _structured_text(record: Record, path: str, text: str, depth: int):
@@ -123,10 +153,35 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
         # a query string or URL on its own, or the URL-like words of a sentence
         queries = [text] if not any(c.isspace() for c in text.strip()) else _URLISH.findall(text)
         for query in queries:
+            where = f"{path}?" if path or "?" in query else ""  # free text `KEY=value`: the field is KEY
             for param, value, written in F.query_secrets(query):
                 _leaf(
-                    record, param, f"{path}?{param}", value, depth, needles=[written] + _json_forms(written)
+                    record, param, f"{where}{param}", value, depth, needles=[written] + _json_forms(written)
                 )
+            # a percent-encoded value of any parameter (a database URL in ?target=, a card) is read decoded
+            if depth < MAX_EMBEDDED_DEPTH:
+                for param, value, written in F.encoded_params(query):
+                    _leaf(
+                        record,
+                        param,
+                        f"{where}{param}",
+                        value,
+                        depth + 1,
+                        needles=[written] + _json_forms(written),
+                    )
+    for header, value in _KEY_HEADER_TEXT.findall(text):
+        if not F.is_placeholder(value):
+            record.add(
+                "sensitive_field",
+                "high",
+                f"{path}.{header}" if path else header,
+                value,
+                detail=f"header {header}",
+            )
+    for scheme_and_credential in _AUTH_HEADER_TEXT.findall(text):
+        found = F.authorization_secret(scheme_and_credential)
+        if found:
+            record.add(found[0], "medium", path, found[1])
     for scheme_and_credential in _AUTH_SCHEME.findall(text):
         found = F.authorization_secret(scheme_and_credential)
         if found:
@@ -143,10 +198,10 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
     if any(c.isdigit() for c in text):
         for card in find_cards(text):
             record.add("card_number", _card_severity(record), path, card)
-    if len(text) >= 12 and len(record.hits) == before:
-        for secret in GENERIC_ASSIGNMENT.find(text):
-            if not any(secret in h.secret or h.secret in secret for h in record.hits):
-                record.add(GENERIC_ASSIGNMENT.name, GENERIC_ASSIGNMENT.severity, path, secret)
+    if len(text) >= 8 and len(record.hits) == before:
+        for rule, found in scan_assignments(text):
+            if not any(found.secret in h.secret or h.secret in found.secret for h in record.hits):
+                record.add(rule.id, found.severity, path, found.secret, detail=found.note)
 
 
 def _card_severity(record: Record) -> str:
@@ -258,7 +313,7 @@ REPEATED_KEYS = "the line repeats a JSON key (every value scanned)"
 
 def scan_line(raw: str, ts: datetime | None = None) -> list[Hit]:
     """Every secret in one log line: field-aware for JSON objects, text rules for anything else."""
-    record = Record(ts)
+    record = Record(ts, raw, rules_for(raw))
     stripped = raw.strip()
     parsed = parse_object(stripped) if stripped.startswith("{") else None
     if isinstance(parsed, dict | Pairs):
@@ -273,9 +328,26 @@ def scan_line(raw: str, ts: datetime | None = None) -> list[Hit]:
     return record.hits
 
 
-def scan(lines: pl.LazyFrame | pl.DataFrame, key: bytes) -> pl.DataFrame:
+@dataclass(frozen=True)
+class ScanProblem:
+    """A line a detector could not handle: reported (file, line, error), never a stopped scan."""
+
+    file: str
+    line: int
+    error: str
+
+
+def _identity(hit: Hit) -> str:
+    """What the fingerprint is taken of: a card's digits (however it is written), else the secret."""
+    return card_digits(hit.secret) if hit.rule == "card_number" else hit.secret
+
+
+def scan(
+    lines: pl.LazyFrame | pl.DataFrame, key: bytes, problems: list[ScanProblem] | None = None
+) -> pl.DataFrame:
     """Findings for a frame of lines (file, line, ts, raw, request_id, ip, user): SECRET_COLUMNS plus
-    `secret` and `needles` (internal: dropped before output unless --show-secrets)."""
+    `secret` and `needles` (internal: dropped before output unless --show-secrets). A line that makes a
+    detector fail is added to `problems` and the scan goes on."""
     candidates = (  # the cheap filter over every line, then the exact one over the few it passes
         lines.lazy()
         .filter(candidate_filter_on("raw"))
@@ -286,7 +358,12 @@ def scan(lines: pl.LazyFrame | pl.DataFrame, key: bytes) -> pl.DataFrame:
     for file, line, ts, raw, request_id, ip, user in candidates.select(
         "file", "line", "ts", "raw", "request_id", "ip", "user"
     ).iter_rows():  # candidates only: a small share of the lines
-        hits = scan_line(raw, ts)
+        try:
+            hits = scan_line(raw, ts)
+        except Exception as error:  # noqa: BLE001 - log content must never stop the scan
+            if problems is not None:
+                problems.append(ScanProblem(file, line, f"{type(error).__name__}: {error}"[:200]))
+            continue
         # the secret can be the principal too (an API key as the user): never printed there either
         request_id, ip, user = (mask_in(v, hits) if v else v for v in (request_id, ip, user))
         for hit in hits:
@@ -299,7 +376,7 @@ def scan(lines: pl.LazyFrame | pl.DataFrame, key: bytes) -> pl.DataFrame:
                     ts,
                     hit.field,
                     mask(hit.secret, hit.rule),
-                    fingerprint(hit.secret, key),
+                    fingerprint(_identity(hit), key),
                     request_id,
                     ip,
                     user,

@@ -1,0 +1,191 @@
+"""The secret rules, loaded from data: rules/apiforensics.toml (ours) and rules/gitleaks.toml (ported
+from gitleaks by tools/import_gitleaks.py). One list, RULES; each rule carries its own examples."""
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from forensics_cli.secrets.fields import is_hashed, is_placeholder
+from forensics_cli.secrets.validators import VALIDATORS, Verdict, shannon_entropy
+
+RULE_FILES = ("apiforensics.toml", "gitleaks.toml")  # ours first: a secret keeps our rule's name
+RULES_DIR = Path(__file__).parent / "rules"
+
+
+@dataclass(frozen=True)
+class Found:
+    secret: str
+    severity: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SecretRule:
+    """A secret format: where `pattern` matches (and its checks pass), `group` is the secret."""
+
+    id: str
+    severity: str
+    pattern_text: str
+    keywords: tuple[str, ...]  # lower-case: a text must hold one for the rule to run
+    group: int | None = None  # None: the first group that took part in the match, else the match
+    entropy: float | None = None
+    validator: str | None = None
+    mask_prefixes: tuple[str, ...] = ()
+    role: str = "value"  # "assignment": free text only, after the value rules found nothing
+    allow_regexes: tuple[str, ...] = ()  # matched against the secret: not a finding
+    stopwords: tuple[str, ...] = ()
+    source: str = ""
+    flag: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = field(default=(), compare=False)
+
+    @cached_property
+    def pattern(self) -> re.Pattern:
+        return re.compile(self.pattern_text)
+
+    @cached_property
+    def _allow(self) -> list[re.Pattern]:
+        return [re.compile(p) for p in self.allow_regexes]
+
+    def _secret_of(self, match: re.Match) -> str | None:
+        if self.group is not None:
+            return match.group(self.group)
+        return next((g for g in match.groups() if g), None) or match.group()
+
+    def find(self, text: str) -> list[Found]:
+        """Every secret this rule finds in `text`, with its severity and note."""
+        found = []
+        for match in self.pattern.finditer(text):
+            secret = self._secret_of(match)
+            if not secret or is_placeholder(secret) or is_hashed(secret):
+                continue
+            if self.entropy and shannon_entropy(secret) < self.entropy:
+                continue
+            lowered = secret.lower()
+            if any(p.search(secret) for p in self._allow) or any(w in lowered for w in self.stopwords):
+                continue
+            verdict = VALIDATORS[self.validator](secret, match) if self.validator else Verdict()
+            if verdict is not None:
+                found.append(Found(secret, verdict.severity or self.severity, verdict.note))
+        return found
+
+    def mask_prefix(self, secret: str) -> str:
+        """The fixed start of the secret that masking keeps (`ghp_`), or ''."""
+        return next((p for p in self.mask_prefixes if secret.startswith(p)), "")
+
+
+def _rule(entry: dict) -> SecretRule:
+    prefixes = entry.get("mask_prefix", "")
+    return SecretRule(
+        id=entry["id"],
+        severity=entry["severity"],
+        pattern_text=entry["pattern"],
+        keywords=tuple(k.lower() for k in entry["keywords"]),
+        group=entry.get("group"),
+        entropy=entry.get("entropy"),
+        validator=entry.get("validator"),
+        mask_prefixes=tuple(sorted(filter(None, prefixes.split("|")), key=len, reverse=True)),
+        role=entry.get("role", "value"),
+        allow_regexes=tuple(entry.get("allow_regexes", ())),
+        stopwords=tuple(entry.get("stopwords", ())),
+        source=entry.get("source", ""),
+        flag=tuple(entry.get("flag", ())),
+        ignore=tuple(entry.get("ignore", ())),
+        replaces=tuple(entry.get("replaces", ())),
+    )
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """A rule the scan applies by where a value sits (a key, a header, a URL): metadata and examples."""
+
+    id: str
+    severity: str
+    mask_prefixes: tuple[str, ...]
+    source: str
+    flag: tuple[str, ...]
+    ignore: tuple[str, ...]
+
+
+def load(directory: Path = RULES_DIR) -> tuple[list[SecretRule], list[FieldRule]]:
+    """The value rules (ours, then gitleaks' that ours do not replace) and the field rules."""
+    rules: list[SecretRule] = []
+    field_rules: list[FieldRule] = []
+    replaced: set[str] = set()
+    for name in RULE_FILES:
+        data = tomllib.loads((directory / name).read_text(encoding="utf-8"))
+        for entry in data.get("rule", []):
+            if entry["id"] in replaced:
+                continue
+            rule = _rule(entry)
+            replaced.update(rule.replaces)
+            rules.append(rule)
+        for entry in data.get("field_rule", []):
+            prefixes = tuple(filter(None, entry.get("mask_prefix", "").split("|")))
+            field_rules.append(
+                FieldRule(
+                    entry["id"],
+                    entry["severity"],
+                    prefixes,
+                    entry.get("source", ""),
+                    tuple(entry.get("flag", ())),
+                    tuple(entry.get("ignore", ())),
+                )
+            )
+    return rules, field_rules
+
+
+RULES, FIELD_RULES = load()
+VALUE_RULES = [r for r in RULES if r.role == "value"]
+ASSIGNMENT_RULES = [r for r in RULES if r.role == "assignment"]
+BY_ID: dict[str, SecretRule | FieldRule] = {r.id: r for r in [*RULES, *FIELD_RULES]}
+KEYWORDS = sorted({k for r in RULES for k in r.keywords})
+_BY_KEYWORD: dict[str, list[SecretRule]] = {}
+for _rule_entry in RULES:
+    for _keyword in _rule_entry.keywords:
+        _BY_KEYWORD.setdefault(_keyword, []).append(_rule_entry)
+
+
+def rules_for(text: str) -> list[SecretRule]:
+    """The rules whose keywords occur in `text` (in catalog order)."""
+    lowered = text.lower()
+    ids = {id(r) for k, rules in _BY_KEYWORD.items() if k in lowered for r in rules}
+    return [r for r in RULES if id(r) in ids] if ids else []
+
+
+_ESCAPED_WHITESPACE = re.compile(r"\\[nrt]")
+
+
+def scan_value(text: str, rules: list[SecretRule] | None = None) -> list[tuple[SecretRule, Found]]:
+    """Every (rule, finding) of the value rules in the text. A literal `\\n` (an escaped multi-line
+    string, a Python repr) counts as the whitespace it stands for, so a token right after it is found."""
+    candidates = [r for r in (rules_for(text) if rules is None else rules) if r.role == "value"]
+    if not candidates:
+        return []
+    views = [text]
+    if "\\" in text:
+        unescaped = _ESCAPED_WHITESPACE.sub(" ", text)
+        if unescaped != text:
+            views.append(unescaped)
+    found, seen = [], set()
+    for rule in candidates:
+        for view in views:
+            for hit in rule.find(view):
+                if (rule.id, hit.secret) not in seen:
+                    seen.add((rule.id, hit.secret))
+                    found.append((rule, hit))
+    return found
+
+
+def scan_assignments(text: str) -> list[tuple[SecretRule, Found]]:
+    """key = value, keyword-value and command-line forms in free text."""
+    lowered = text.lower()
+    views = [text, _ESCAPED_WHITESPACE.sub(" ", text)] if "\\" in text else [text]
+    found = []
+    for rule in ASSIGNMENT_RULES:
+        if any(k in lowered for k in rule.keywords):
+            for view in views:
+                found.extend((rule, hit) for hit in rule.find(view) if (rule, hit) not in found)
+    return found
