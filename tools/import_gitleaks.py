@@ -281,6 +281,22 @@ def _literal_prefix(pattern: str) -> str:
     return prefix.group().replace("\\", "") if prefix else ""
 
 
+def _keyword_case(keyword: str, regex: str) -> str:
+    """The keyword as the pattern spells it where the pattern is case-sensitive (`A3-`, `EAAC`), so that
+    apiforensics matches it as written (catalog.is_exact_keyword): folded, `a3-` is in every other UUID."""
+    if regex.startswith("(?i)") or len(keyword) > 5:  # long keywords do not collide with hex runs
+        return keyword
+    found = re.search(re.escape(keyword), regex, re.IGNORECASE)
+    if found and regex[: found.start()].endswith(("|", "(?-i:")):  # (?-i:[Oo]kta|OKTA): any case
+        return keyword
+    if found and found.group() != keyword:
+        return found.group()
+    head = re.search(re.escape(keyword[:3]), regex, re.IGNORECASE)
+    if not found and head and head.group().isupper():
+        return keyword.upper()
+    return keyword
+
+
 def severity(rule_id: str) -> str:
     if re.search(r"test|client-id|public-key|pub-key|user-api-id|publishable", rule_id):
         return "low"
@@ -316,7 +332,11 @@ def convert(checkout: Path) -> str:
         except re.error as error:
             print(f"skipped {rule_id}: {error}", file=sys.stderr)
             continue
-        keywords = [k.lower() for k in rule.get("keywords", []) if k.lower() not in COMMON_KEYWORDS]
+        keywords = [
+            _keyword_case(k.lower(), rule["regex"])
+            for k in rule.get("keywords", [])
+            if k.lower() not in COMMON_KEYWORDS
+        ]
         if not keywords:
             print(f"skipped {rule_id}: only common keywords {rule.get('keywords')}", file=sys.stderr)
             continue

@@ -28,7 +28,7 @@ class SecretRule:
     id: str
     severity: str
     pattern_text: str
-    keywords: tuple[str, ...]  # lower-case: a text must hold one for the rule to run
+    keywords: tuple[str, ...]  # a text must hold one for the rule to run (see is_exact_keyword)
     group: int | None = None  # None: the first group that took part in the match, else the match
     entropy: float | None = None
     validator: str | None = None
@@ -40,6 +40,8 @@ class SecretRule:
     flag: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     replaces: tuple[str, ...] = field(default=(), compare=False)
+    folded: tuple[str, ...] = ()  # the keywords matched in any case (lower-cased)
+    exact: tuple[str, ...] = ()  # the keywords matched as written
 
     @cached_property
     def pattern(self) -> re.Pattern:
@@ -76,13 +78,19 @@ class SecretRule:
         return next((p for p in self.mask_prefixes if secret.startswith(p)), "")
 
 
+def is_exact_keyword(keyword: str) -> bool:
+    """Written with capitals (`A3-`, `EAAA`, `SK`) or hex digits only (`4b1d`): matched as written, because
+    folded they occur in every UUID and hash of a log; other keywords are matched in any case."""
+    return keyword != keyword.lower() or bool(re.fullmatch(r"[0-9a-f]+", keyword))
+
+
 def _rule(entry: dict) -> SecretRule:
     prefixes = entry.get("mask_prefix", "")
     return SecretRule(
         id=entry["id"],
         severity=entry["severity"],
         pattern_text=entry["pattern"],
-        keywords=tuple(k.lower() for k in entry["keywords"]),
+        keywords=tuple(entry["keywords"]),
         group=entry.get("group"),
         entropy=entry.get("entropy"),
         validator=entry.get("validator"),
@@ -94,6 +102,8 @@ def _rule(entry: dict) -> SecretRule:
         flag=tuple(entry.get("flag", ())),
         ignore=tuple(entry.get("ignore", ())),
         replaces=tuple(entry.get("replaces", ())),
+        folded=tuple(k.lower() for k in entry["keywords"] if not is_exact_keyword(k)),
+        exact=tuple(k for k in entry["keywords"] if is_exact_keyword(k)),
     )
 
 
@@ -141,18 +151,36 @@ RULES, FIELD_RULES = load()
 VALUE_RULES = [r for r in RULES if r.role == "value"]
 ASSIGNMENT_RULES = [r for r in RULES if r.role == "assignment"]
 BY_ID: dict[str, SecretRule | FieldRule] = {r.id: r for r in [*RULES, *FIELD_RULES]}
-KEYWORDS = sorted({k for r in RULES for k in r.keywords})
+
+
+FOLDED_KEYWORDS = sorted({k for r in RULES for k in r.folded})
+EXACT_KEYWORDS = sorted({k for r in RULES for k in r.exact})
 _BY_KEYWORD: dict[str, list[SecretRule]] = {}
 for _rule_entry in RULES:
-    for _keyword in _rule_entry.keywords:
+    for _keyword in (*_rule_entry.folded, *_rule_entry.exact):
         _BY_KEYWORD.setdefault(_keyword, []).append(_rule_entry)
+_ORDER = {id(r): index for index, r in enumerate(RULES)}
+
+
+def keywords_in(text: str) -> set[str]:
+    """The catalog's keywords that occur in `text` (folded ones lower-cased)."""
+    lowered = text.lower()
+    return {k for k in FOLDED_KEYWORDS if k in lowered} | {k for k in EXACT_KEYWORDS if k in text}
+
+
+def rules_with(keywords: set[str]) -> list[SecretRule]:
+    """The rules gated on any of these keywords, in catalog order."""
+    found = {id(r): r for k in keywords for r in _BY_KEYWORD.get(k, ())}
+    return sorted(found.values(), key=lambda r: _ORDER[id(r)])
 
 
 def rules_for(text: str) -> list[SecretRule]:
     """The rules whose keywords occur in `text` (in catalog order)."""
-    lowered = text.lower()
-    ids = {id(r) for k, rules in _BY_KEYWORD.items() if k in lowered for r in rules}
-    return [r for r in RULES if id(r) in ids] if ids else []
+    return rules_with(keywords_in(text))
+
+
+def holds_keyword(rule: SecretRule, text: str, lowered: str) -> bool:
+    return any(k in lowered for k in rule.folded) or any(k in text for k in rule.exact)
 
 
 _ESCAPED_WHITESPACE = re.compile(r"\\[nrt]")
@@ -185,7 +213,7 @@ def scan_assignments(text: str) -> list[tuple[SecretRule, Found]]:
     views = [text, _ESCAPED_WHITESPACE.sub(" ", text)] if "\\" in text else [text]
     found = []
     for rule in ASSIGNMENT_RULES:
-        if any(k in lowered for k in rule.keywords):
+        if holds_keyword(rule, text, lowered):
             for view in views:
                 found.extend((rule, hit) for hit in rule.find(view) if (rule, hit) not in found)
     return found

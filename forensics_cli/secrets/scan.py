@@ -11,7 +11,16 @@ import polars as pl
 from forensics_cli.schema import TS_DTYPE
 from forensics_cli.secrets import fields as F
 from forensics_cli.secrets.cards import card_digits, find_cards, is_card_number
-from forensics_cli.secrets.catalog import KEYWORDS, SecretRule, rules_for, scan_assignments, scan_value
+from forensics_cli.secrets.catalog import (
+    EXACT_KEYWORDS,
+    FOLDED_KEYWORDS,
+    SecretRule,
+    holds_keyword,
+    rules_for,
+    rules_with,
+    scan_assignments,
+    scan_value,
+)
 from forensics_cli.secrets.jwt import describe as describe_jwt
 from forensics_cli.secrets.redact import fingerprint, mask, mask_in
 
@@ -51,7 +60,9 @@ _FIELD_WORDS = [
     "bearer",
     "basic ",
 ]
-PREFILTER_WORDS = sorted(set(_FIELD_WORDS) | set(KEYWORDS))
+PREFILTER_WORDS = sorted(set(_FIELD_WORDS) | set(FOLDED_KEYWORDS))  # in any case
+PREFILTER_EXACT = EXACT_KEYWORDS  # as written
+_CHEAP_WORDS = sorted(set(PREFILTER_WORDS) | {k.lower() for k in PREFILTER_EXACT})
 _CARD_PREFILTER = r"\d{4}(?:[ -]|%20)?\d{4}(?:[ -]|%20)?\d{4}(?:[ -]|%20)?\d{1,7}"
 _USERINFO_PREFILTER = r"://[^/\s:@]+:[^/\s@]+@"
 # A UUID (a request ID on every line) often holds 12+ decimal digits across its groups, enough for the card
@@ -111,7 +122,7 @@ class Record:
         if text not in self.raw:
             return rules_for(text)
         lowered = text.lower()
-        return [r for r in self.rules if any(k in lowered for k in r.keywords)]
+        return [r for r in self.rules if holds_keyword(r, text, lowered)]
 
 
 def _json_forms(value: str) -> list[str]:
@@ -121,13 +132,23 @@ def _json_forms(value: str) -> list[str]:
 
 
 def candidate_filter_on(column: str = "raw", skip_uuids: bool = False) -> pl.Expr:
-    """Lines worth a closer look: a keyword, a card-like digit run or a URL with credentials. With
-    `skip_uuids`, digit runs inside UUIDs do not count (costlier: meant for lines already filtered)."""
+    """Lines worth a closer look: a keyword, a card-like digit run or a URL with credentials.
+
+    Without `skip_uuids` (the cheap pass over every line) the exact-case keywords are matched in any
+    case, in the same automaton as the others: one pass over the text. With `skip_uuids` (the exact pass,
+    meant for lines already filtered) they must appear as written, and digit runs inside UUIDs do not
+    count."""
     raw = pl.col(column)
-    digits = raw.str.replace_all(_UUID, "-") if skip_uuids else raw
+    if not skip_uuids:
+        return (
+            raw.str.contains_any(_CHEAP_WORDS, ascii_case_insensitive=True)
+            | raw.str.contains(_CARD_PREFILTER)
+            | raw.str.contains(_USERINFO_PREFILTER)
+        )
     return (
         raw.str.contains_any(PREFILTER_WORDS, ascii_case_insensitive=True)
-        | digits.str.contains(_CARD_PREFILTER)
+        | raw.str.contains_any(PREFILTER_EXACT)
+        | raw.str.replace_all(_UUID, "-").str.contains(_CARD_PREFILTER)
         | raw.str.contains(_USERINFO_PREFILTER)
     )
 
@@ -311,9 +332,10 @@ def _walk(record: Record, value, path: str, depth: int):
 REPEATED_KEYS = "the line repeats a JSON key (every value scanned)"
 
 
-def scan_line(raw: str, ts: datetime | None = None) -> list[Hit]:
-    """Every secret in one log line: field-aware for JSON objects, text rules for anything else."""
-    record = Record(ts, raw, rules_for(raw))
+def scan_line(raw: str, ts: datetime | None = None, keywords: list[str] | None = None) -> list[Hit]:
+    """Every secret in one log line: field-aware for JSON objects, text rules for anything else.
+    `keywords`: the catalog keywords the line holds, when the caller found them already."""
+    record = Record(ts, raw, rules_for(raw) if keywords is None else rules_with(set(keywords)))
     stripped = raw.strip()
     parsed = parse_object(stripped) if stripped.startswith("{") else None
     if isinstance(parsed, dict | Pairs):
@@ -354,12 +376,19 @@ def scan(
         .collect()
         .filter(candidate_filter_on("raw", skip_uuids=True))
     )
+    # which rules each candidate needs, found for all of them at once (Aho-Corasick in Polars)
+    keywords = pl.concat_list(
+        pl.col("raw")
+        .str.extract_many(FOLDED_KEYWORDS, ascii_case_insensitive=True, overlapping=True)
+        .list.eval(pl.element().str.to_lowercase()),
+        pl.col("raw").str.extract_many(EXACT_KEYWORDS, overlapping=True),
+    ).alias("keywords")
     rows = []
-    for file, line, ts, raw, request_id, ip, user in candidates.select(
-        "file", "line", "ts", "raw", "request_id", "ip", "user"
+    for file, line, ts, raw, request_id, ip, user, found_keywords in candidates.select(
+        "file", "line", "ts", "raw", "request_id", "ip", "user", keywords
     ).iter_rows():  # candidates only: a small share of the lines
         try:
-            hits = scan_line(raw, ts)
+            hits = scan_line(raw, ts, found_keywords)
         except Exception as error:  # noqa: BLE001 - log content must never stop the scan
             if problems is not None:
                 problems.append(ScanProblem(file, line, f"{type(error).__name__}: {error}"[:200]))
