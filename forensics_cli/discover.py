@@ -77,6 +77,9 @@ def base_service(name: str) -> str:
     return base or name
 
 
+NO_JSON_TEXT = "no JSON object in the first 64 KB"  # text, not a JSON log: scan-secrets reads it as text
+
+
 def sniff(path: str) -> tuple[str, str | None, str]:
     """(compression, skip status or None, reason) from the file's first decompressed bytes."""
     try:
@@ -103,7 +106,7 @@ def sniff(path: str) -> tuple[str, str | None, str]:
     # a log when a line of the first 64 KB opens a JSON object (a log may open with a long traceback),
     # or the file opens a JSON array (an export of records)
     if not _JSON_OPENING.search(head) and not head.lstrip().startswith(b"["):
-        return compression, "not_a_log", "no JSON object in the first 64 KB"
+        return compression, "not_a_log", NO_JSON_TEXT
     return compression, None, ""
 
 

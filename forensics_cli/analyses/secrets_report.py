@@ -4,8 +4,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from forensics_cli.discover import NO_JSON_TEXT
 from forensics_cli.guard import EvidenceGuard
+from forensics_cli.ingest_file import FileReport
 from forensics_cli.load import LoadResult
+from forensics_cli.reader import ReadState, read_line_chunks
+from forensics_cli.schema import TS_DTYPE
 from forensics_cli.secrets.exposure import (
     apply_allowlist,
     group_exposure,
@@ -15,7 +19,7 @@ from forensics_cli.secrets.exposure import (
 )
 from forensics_cli.secrets.redact import fingerprint_key
 from forensics_cli.secrets.sanitize import write_sanitized
-from forensics_cli.secrets.scan import REPEATED_KEYS, scan
+from forensics_cli.secrets.scan import REPEATED_KEYS, ScanProblem, candidate_filter_on, scan
 
 
 @dataclass
@@ -23,12 +27,39 @@ class SecretFindings:
     rows: pl.DataFrame  # one row per occurrence (with internal `secret` and `needles`)
     exposure: pl.DataFrame  # one row per distinct secret
     all_after_allowlist: pl.DataFrame  # before the baseline: what a sanitized copy must remove
-    notes: list[str]  # about the lines scanned (keys repeated in a line)
+    notes: list[str]  # about the lines scanned (keys repeated, text files, lines a detector failed on)
+    problems: list[ScanProblem]  # lines a detector could not handle (the rest were still scanned)
+    text_files: list[str]  # files with no JSON at all, scanned line by line as free text
+    unscanned: list[tuple[str, str]]  # (file, why): inputs that could not be read as text at all
+
+
+LINE_COLUMNS = ["file", "line", "ts", "raw", "request_id", "ip", "user"]
+
+
+def is_text_file(report: FileReport) -> bool:
+    """A readable text file that holds no JSON (a plain stderr log, a config dump): not a log to the
+    analyses, but its lines can still hold a leaked key."""
+    return report.status == "not_a_log" and report.reason == NO_JSON_TEXT
+
+
+def _text_file_lines(report: FileReport) -> pl.DataFrame:
+    """The candidate lines of a text file, read chunk by chunk (only lines worth a closer look kept)."""
+    parts = []
+    for chunk in read_line_chunks(report.file, report.compression, ReadState()):
+        parts.append(chunk.frame.select("line", "raw").filter(candidate_filter_on("raw")))
+    frame = pl.concat(parts) if parts else pl.DataFrame(schema={"line": pl.Int64, "raw": pl.String})
+    return frame.select(
+        pl.lit(report.file).alias("file"),
+        pl.col("line").cast(pl.Int64),
+        pl.lit(None, dtype=TS_DTYPE).alias("ts"),
+        "raw",
+        *(pl.lit(None, dtype=pl.String).alias(c) for c in ("request_id", "ip", "user")),
+    )
 
 
 def _all_lines(result: LoadResult) -> pl.LazyFrame:
     """Parsed events and rejected lines alike: a traceback is where keys leak most."""
-    columns = ["file", "line", "ts", "raw", "request_id", "ip", "user"]
+    columns = LINE_COLUMNS
     parsed = result.events.select(columns)
     # a rejected line (a traceback) takes the time of the last parsed line before it in its file
     rejected_files = result.rejects["file"].unique().to_list()
@@ -46,13 +77,14 @@ def _all_lines(result: LoadResult) -> pl.LazyFrame:
         .with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in ("request_id", "ip", "user"))
         .select(columns)
     )
-    return pl.concat([parsed, rejected.lazy()])
+    text = [_text_file_lines(r).lazy() for r in result.reports if is_text_file(r)]
+    return pl.concat([parsed, rejected.lazy(), *text])
 
 
 def newest_file_per_service(result: LoadResult) -> dict[str, str]:
     newest: dict[str, tuple[int, str]] = {}
     for report in result.reports:
-        if report.parsed or report.rejected:
+        if report.parsed or report.rejected or is_text_file(report):
             if report.service not in newest or report.rank > newest[report.service][0]:
                 newest[report.service] = (report.rank, report.file)
     return {service: file for service, (_, file) in newest.items()}
@@ -61,7 +93,8 @@ def newest_file_per_service(result: LoadResult) -> dict[str, str]:
 def find(
     result: LoadResult, key: str | None = None, allowlist: str | None = None, baseline: str | None = None
 ) -> SecretFindings:
-    found = scan(_all_lines(result), fingerprint_key(key)).sort(["file", "line", "field", "rule"])
+    problems: list[ScanProblem] = []
+    found = scan(_all_lines(result), fingerprint_key(key), problems).sort(["file", "line", "field", "rule"])
     ranks = pl.DataFrame(
         {"file": [r.file for r in result.reports], "_rank": [r.rank for r in result.reports]}
     )
@@ -69,7 +102,33 @@ def find(
     allowed = apply_allowlist(found, load_allowlist(allowlist)) if allowlist else found
     rows = only_new(allowed, load_baseline(baseline)) if baseline else allowed
     exposure = group_exposure(rows, newest_file_per_service(result))
-    return SecretFindings(rows, exposure, allowed, _repeated_key_notes(found))
+    text_files = [r.file for r in result.reports if is_text_file(r)]
+    unscanned = [
+        (r.file, r.reason)
+        for r in result.reports
+        if r.status in ("not_a_log", "unreadable") and not is_text_file(r) and not (r.parsed or r.rejected)
+    ]
+    notes = _repeated_key_notes(found) + _coverage_notes(problems, text_files, unscanned)
+    return SecretFindings(rows, exposure, allowed, notes, problems, text_files, unscanned)
+
+
+def _coverage_notes(problems: list[ScanProblem], text_files: list[str], unscanned) -> list[str]:
+    """What the scan read differently or not at all: never a silent 'nothing found'."""
+    notes = []
+    if text_files:
+        shown = ", ".join(text_files[:5]) + (", …" if len(text_files) > 5 else "")
+        notes.append(f"{len(text_files)} files hold no JSON: scanned line by line as free text ({shown})")
+    if unscanned:
+        shown = ", ".join(f"{file} ({why})" for file, why in unscanned[:5]) + (
+            ", …" if len(unscanned) > 5 else ""
+        )
+        notes.append(f"{len(unscanned)} files could not be scanned: {shown}")
+    if problems:
+        first = ", ".join(f"{p.file}:{p.line} ({p.error})" for p in problems[:3])
+        notes.append(
+            f"{len(problems)} lines could not be scanned by a detector (the other lines were): {first}"
+        )
+    return notes
 
 
 def _repeated_key_notes(found: pl.DataFrame) -> list[str]:

@@ -19,6 +19,7 @@ class Found:
     secret: str
     severity: str
     note: str = ""
+    key: str = ""  # the name the secret was assigned to in free text (`DB_PASSWORD`), when the rule says
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class SecretRule:
         return [re.compile(p) for p in self.allow_regexes]
 
     def _secret_of(self, match: re.Match) -> str | None:
+        if "secret" in self.pattern.groupindex:
+            return match.group("secret")
         if self.group is not None:
             return match.group(self.group)
         return next((g for g in match.groups() if g), None) or match.group()
@@ -70,7 +73,8 @@ class SecretRule:
                 continue
             verdict = VALIDATORS[self.validator](secret, match) if self.validator else Verdict()
             if verdict is not None:
-                found.append(Found(secret, verdict.severity or self.severity, verdict.note))
+                key = match.group("key") if "key" in self.pattern.groupindex else ""
+                found.append(Found(secret, verdict.severity or self.severity, verdict.note, key or ""))
         return found
 
     def mask_prefix(self, secret: str) -> str:

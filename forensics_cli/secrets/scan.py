@@ -222,7 +222,8 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
     if len(text) >= 8 and len(record.hits) == before:
         for rule, found in scan_assignments(text):
             if not any(found.secret in h.secret or h.secret in found.secret for h in record.hits):
-                record.add(rule.id, found.severity, path, found.secret, detail=found.note)
+                where = path or found.key  # free text: the field is the name the value was assigned to
+                record.add(rule.id, found.severity, where, found.secret, detail=found.note)
 
 
 def _card_severity(record: Record) -> str:

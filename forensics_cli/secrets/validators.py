@@ -106,7 +106,8 @@ def assigned_secret(secret: str, match: re.Match) -> Verdict | None:
         return None
     if value.isdigit() and len(value) < 8:
         return None
-    if _PASSWORD_WORDS.search(match.group(0)[: match.start(1) - match.start(0)]):
+    assigned_to = match.group(0)[: match.group(0).rfind(secret)]  # the name and operator before the value
+    if _PASSWORD_WORDS.search(assigned_to):
         return KEEP
     return KEEP if shannon_entropy(value) >= 3.0 else None
 
