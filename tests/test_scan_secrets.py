@@ -140,9 +140,9 @@ def test_allowlist_and_baseline_survive_rotation(tmp_path, run):
         logs / "app" / "api.log", [seed_line(at(9), note="xoxb-123456789012-1234567890123-AbCdEfGhIjKl")]
     )
     fresh = rows_of(run("scan-secrets", "--baseline", baseline, "--format", "jsonl", "-q", logs))
-    assert [r["rule"] for r in fresh] == ["slack_token"]
+    assert [r["rule"] for r in fresh] == ["slack-bot-token"]
     allow = tmp_path / "allow.toml"
-    allow.write_text('[[allow]]\nrule = "slack_token"\n\n[[allow]]\nfield = "message.body.*"\n')
+    allow.write_text('[[allow]]\nrule = "slack-bot-token"\n\n[[allow]]\nfield = "message.body.*"\n')
     allowed = rows_of(run("scan-secrets", "--allowlist", allow, "--format", "jsonl", "-q", logs))
     assert {r["rule"] for r in allowed} == {
         "github_token",

@@ -11,6 +11,10 @@ from forensics_cli.secrets.scan import scan_line
 from tests.conftest import at, rows_of, seed_line, write_log
 
 GITHUB = "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"  # checksum-valid, not a live token
+SLACK_REFRESH = (  # gitleaks' example
+    "xoxe-1-My0xLTMxNzcwMjQ0MTcxMy01MTU4MTUyNjkxNzE0LTUxODE4NDI0MDY3MzYtMjA5MGFkOTFlZThkZWE2OGF"
+    "lZDYwYWJjODNhYzAxYjA5ZjVmODBhYjgzN2QyNDdjOTNlOGY5NTg2YWM1OGM4Mg"
+)
 
 
 def _rules(line: str) -> set[str]:
@@ -23,9 +27,9 @@ def _rules(line: str) -> set[str]:
         # free-text key = value, prefixed and camelCase keys, in stack traces and config dumps
         ("DB_PASSWORD=Sup3rS3cr3tPw!", "sensitive_field"),
         ("GITHUB_SECRET=8f7d6a5s4d3f2g1h0j9k", "sensitive_field"),
-        ("    clientSecret: 'q8W3e5R7t9Y1u3I5'", "generic_secret"),
+        ("    clientSecret: 'q8W3e5R7t9Y1u3I5'", "quoted_secret"),
         ("db_password: hunter2hunter2", "generic_secret"),
-        ("  File \"/app/db.py\", line 12, in connect(host='db', password='Tr0ub4dor&3x')", "generic_secret"),
+        ("  File \"/app/db.py\", line 12, in connect(host='db', password='Tr0ub4dor&3x')", "quoted_secret"),
         ("\tat com.acme.Db.connect(Db.java:42) jdbc.password=Xk9#mP2$vL7q", "generic_secret"),
         # keywords without '=' and command lines
         ("machine api.example.com login deploy password pass1234word", "password_keyword"),
@@ -72,10 +76,7 @@ def _rules(line: str) -> set[str]:
             '{"note": "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498"}',
             "github_token",
         ),
-        (
-            '{"note": "xoxe-1-My0xLTMxNzcwMjQ0MTcxMy01MTU4MTUyNjkxNzE0LTUxODE4NDI0MDY3MzYtMjA5MGFk"}',
-            "slack_token",
-        ),
+        ('{"note": "%s"}' % SLACK_REFRESH, "slack-config-refresh-token"),
         (
             '{"hook": "http://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/AbCdEfGhIjKlMnOpQrStUvWx"}',
             "slack_webhook",

@@ -9,6 +9,7 @@ generated here from the regex with a fixed seed (tools/regex_sample.py), so the 
 Rules listed in SKIPPED are left out, with the reason.
 """
 
+import json
 import re
 import sys
 import tomllib
@@ -17,7 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from regex_sample import sample  # noqa: E402
 
-OUTPUT = Path(__file__).parent.parent / "forensics_cli" / "secrets" / "rules" / "gitleaks.toml"
+ROOT = Path(__file__).parent.parent
+OUTPUT = ROOT / "forensics_cli" / "secrets" / "rules" / "gitleaks.toml"
+# every rule's examples, skipped rules included: the corpus benchmarks/secret_corpus.py builds on
+EXAMPLES = ROOT / "tests" / "fixtures" / "secrets" / "gitleaks_examples.json"
 SKIPPED = {
     "generic-api-key": "apiforensics' own generic_secret and sensitive-key rules cover assignments",
     "kubernetes-secret-yaml": "spans several lines of a YAML file; a log record is one line",
@@ -67,6 +71,23 @@ def to_python(pattern: str) -> str:
             return pattern
         end = _group_end(pattern, index + 4)
         pattern = pattern[:index] + "(?i:" + pattern[index + 4 : end] + ")" + pattern[end:]
+
+
+_OPEN_END = re.compile(r"(\[[^\]]+\])\{\d+(?:,\d+)?\}\)?$")
+
+
+def _bounded(pattern: str) -> str:
+    r"""A token pattern that ends in a fixed-length run (`glsoat-[0-9a-zA-Z_\-]{20}`) matches the start of
+    any longer run; apiforensics requires the run to end there (a 58-character string is not a 20-character
+    token). Patterns with their own end (a boundary, a delimiter group) are left as they are."""
+    found = _OPEN_END.search(pattern)
+    return f"{pattern}(?!{found.group(1)})" if found else pattern
+
+
+def _bounded_unless_gitlab(rule_id: str, pattern: str) -> str:
+    """GitLab tokens are left open-ended: GitLab's own longer formats (and detect-secrets' examples of
+    them) start with the 20-character form."""
+    return pattern if rule_id.startswith("gitlab") else _bounded(pattern)
 
 
 def _group_end(pattern: str, start: int) -> int:
@@ -326,7 +347,7 @@ def convert(checkout: Path) -> str:
         rule_id = rule["id"]
         if rule_id in SKIPPED or "regex" not in rule:
             continue
-        pattern = to_python(rule["regex"])
+        pattern = _bounded_unless_gitlab(rule_id, to_python(rule["regex"]))
         try:
             re.compile(pattern)
         except re.error as error:
@@ -351,6 +372,9 @@ def convert(checkout: Path) -> str:
         lines.append(f"keywords = {_toml_list(keywords)}")
         if rule.get("entropy"):
             lines.append(f"entropy = {rule['entropy']}")
+        if "{0,50}?(?:" in rule["regex"][:40] or "{0,50}?(?i:" in rule["regex"][:40]:
+            # gitleaks' semi-generic form: `<vendor name>... = <value in the vendor's format>`
+            lines.append("vendor_key = true")
         prefix = _literal_prefix(rule["regex"])
         if len(prefix) >= 3:
             lines.append(f"mask_prefix = {_toml_string(prefix)}")
@@ -377,7 +401,23 @@ def convert(checkout: Path) -> str:
     return "\n".join(lines)
 
 
+def all_examples(checkout: Path) -> list[dict]:
+    """Every rule's true and false positives, as labelled by gitleaks."""
+    config = tomllib.loads((checkout / "config" / "gitleaks.toml").read_text())
+    tests = examples(checkout / "cmd" / "generate" / "config" / "rules")
+    found = []
+    for rule in config["rules"]:
+        cases = tests.get(rule["id"], {"tps": [], "fps": []})
+        for label, texts in ((True, cases["tps"]), (False, cases["fps"])):
+            for text in dict.fromkeys(texts):
+                found.append({"source": f"gitleaks {rule['id']}", "text": text, "secret": label})
+    return found
+
+
 if __name__ == "__main__":
+    checkout = Path(sys.argv[1])
     OUTPUT.parent.mkdir(exist_ok=True)
-    OUTPUT.write_text(convert(Path(sys.argv[1])))
-    print(f"wrote {OUTPUT}", file=sys.stderr)
+    OUTPUT.write_text(convert(checkout))
+    EXAMPLES.parent.mkdir(parents=True, exist_ok=True)
+    EXAMPLES.write_text(json.dumps(all_examples(checkout), indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {OUTPUT} and {EXAMPLES}", file=sys.stderr)

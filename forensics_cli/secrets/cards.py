@@ -2,7 +2,8 @@
 
 import re
 
-CARD_CANDIDATE = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])")
+# not followed by ':' and a letter: `51923035898708295:AAH…` is an id:secret pair (a Telegram bot token)
+CARD_CANDIDATE = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-]|:[A-Za-z])")
 # Issuer identification number ranges of the major schemes (prefix ranges, inclusive)
 _IIN_RANGES = [
     ("4", "4"),  # Visa

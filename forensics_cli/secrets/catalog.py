@@ -1,6 +1,7 @@
 """The secret rules, loaded from data: rules/apiforensics.toml (ours) and rules/gitleaks.toml (ported
 from gitleaks by tools/import_gitleaks.py). One list, RULES; each rule carries its own examples."""
 
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -35,6 +36,9 @@ class SecretRule:
     validator: str | None = None
     mask_prefixes: tuple[str, ...] = ()
     role: str = "value"  # "assignment": free text only, after the value rules found nothing
+    # the rule knows the format of values assigned to its vendor's names (`meraki_api_key = …`): a value
+    # under such a name that the rule rejects is not reported by the generic assignment rules either
+    vendor_key: bool = False
     allow_regexes: tuple[str, ...] = ()  # matched against the secret: not a finding
     stopwords: tuple[str, ...] = ()
     source: str = ""
@@ -100,6 +104,7 @@ def _rule(entry: dict) -> SecretRule:
         validator=entry.get("validator"),
         mask_prefixes=tuple(sorted(filter(None, prefixes.split("|")), key=len, reverse=True)),
         role=entry.get("role", "value"),
+        vendor_key=entry.get("vendor_key", False),
         allow_regexes=tuple(entry.get("allow_regexes", ())),
         stopwords=tuple(entry.get("stopwords", ())),
         source=entry.get("source", ""),
@@ -127,14 +132,20 @@ def load(directory: Path = RULES_DIR) -> tuple[list[SecretRule], list[FieldRule]
     """The value rules (ours, then gitleaks' that ours do not replace) and the field rules."""
     rules: list[SecretRule] = []
     field_rules: list[FieldRule] = []
-    replaced: set[str] = set()
+    replaced: dict[str, int] = {}  # a replaced gitleaks rule id -> the index of the rule replacing it
     for name in RULE_FILES:
         data = tomllib.loads((directory / name).read_text(encoding="utf-8"))
         for entry in data.get("rule", []):
-            if entry["id"] in replaced:
+            if entry["id"] in replaced:  # its allowlist (known public keys, stopwords) still applies
+                index = replaced[entry["id"]]
+                rules[index] = dataclasses.replace(
+                    rules[index],
+                    allow_regexes=rules[index].allow_regexes + tuple(entry.get("allow_regexes", ())),
+                    stopwords=rules[index].stopwords + tuple(entry.get("stopwords", ())),
+                )
                 continue
             rule = _rule(entry)
-            replaced.update(rule.replaces)
+            replaced.update(dict.fromkeys(rule.replaces, len(rules)))
             rules.append(rule)
         for entry in data.get("field_rule", []):
             prefixes = tuple(filter(None, entry.get("mask_prefix", "").split("|")))
@@ -209,6 +220,12 @@ def scan_value(text: str, rules: list[SecretRule] | None = None) -> list[tuple[S
                     seen.add((rule.id, hit.secret))
                     found.append((rule, hit))
     return found
+
+
+def vendor_owns(key: str, rules: list[SecretRule]) -> bool:
+    """A vendor rule among `rules` claims the name `key` (it holds the vendor's keyword)."""
+    lowered = key.lower()
+    return any(r.vendor_key and any(k in lowered for k in r.folded) for r in rules)
 
 
 def scan_assignments(text: str) -> list[tuple[SecretRule, Found]]:

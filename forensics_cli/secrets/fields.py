@@ -78,6 +78,12 @@ NOT_SECRET_KEYS = {
     "continuationtoken",
     "tokensused",
     "tokencount",
+    "csrftoken",
+    "xsrftoken",
+    "csrf",
+    "xcsrftoken",
+    "xxsrftoken",
+    "authenticitytoken",
 }
 CARD_KEYS = {"cardnumber", "creditcardnumber", "pan", "ccnumber", "card"}
 CARD_EXTRA_KEYS = {
@@ -124,13 +130,14 @@ PLACEHOLDER = re.compile(
     r"\[filtered\]|filtered|hidden|masked|removed|"
     r"<[^<>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)s|%[a-z_]+%|\$[A-Z_][A-Z0-9_]*)$"
 )
-MASKED = re.compile(r"\*{3,}|•{3,}|x{6,}|X{6,}|\[?REDACTED|\[?FILTERED|\[?MASKED")
+MASKED = re.compile(r"\*{3,}|•{3,}|#{4,}|x{6,}|X{6,}|\[?REDACTED|\[?FILTERED|\[?MASKED")
 # "your_api_key_here", "insert_key_here", "<YOUR_TOKEN>": a template, not a secret (a default such as
 # "changeme" or "password" is kept: logged under a password key, it may be the one in use)
 PLACEHOLDER_WORDS = re.compile(
     r"(?i)^(?:your|insert|enter|put|paste|replace|add)[\s_\-.](?:[a-z]+[\s_\-.])*"
     r"(?:key|token|secret|password|pass|pwd|value|credentials?)(?:[\s_\-.](?:goes[\s_\-.])?here)?$|"
     r"^(?:[a-z]+[\s_\-.])*(?:key|token|secret|password|value)[\s_\-.](?:goes[\s_\-.])?here$|"
+    r"^.*(?:token|key|secret|string|value|password)here$|"
     r"^(?:example|sample|dummy|placeholder|todo|tbd|fixme)$"
 )
 # documented example keys (AWS's own docs) and values that say they are examples
@@ -139,7 +146,9 @@ EXAMPLE_VALUES = {
     "ASIAIOSFODNN7EXAMPLE",
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 }
-EXAMPLE_MARK = re.compile(r"EXAMPLE|(?i:example(?:key|token|secret))")
+EXAMPLE_MARK = re.compile(r"EXAMPLE|fake|(?i:example(?:key|token|secret)|dummy|placeholder|redacted)")
+# one character repeated (`yyyy`), a bracketed name (`[PASSWORD]`): a stand-in, not a value
+STAND_IN = re.compile(r"^(.)\1{2,}$|^\[[A-Z_ -]+\]$|^<[^<>]*>$|^\{[A-Za-z_][\w.]*\}$")
 # a value written as a hash or HMAC of the secret (HashiCorp Vault's audit device: hmac-sha256:<hex>;
 # crypt(3) and password-hash formats): not usable as the secret
 HASHED = re.compile(
@@ -179,6 +188,7 @@ def is_placeholder(value: str) -> bool:
         or bool(PLACEHOLDER_WORDS.match(text))
         or text in EXAMPLE_VALUES
         or bool(EXAMPLE_MARK.search(text))
+        or bool(STAND_IN.match(text))
     )
 
 
@@ -249,11 +259,12 @@ def query_secrets(text: str) -> list[tuple[str, str, str]]:
 
 
 def encoded_params(text: str) -> list[tuple[str, str, str]]:
-    """(param, decoded value, value as written) of the other parameters whose value is percent-encoded:
+    """(param, decoded value, value as written) of the other parameters whose value is encoded (%XX, + for
+    a space):
     `?target=postgres%3A%2F%2Fu%3Apw%40h` is scanned as the URL it encodes."""
     found = []
     for name, normalized, written in _params(text):
-        if "%" in written and not _is_sensitive_param(normalized):
+        if ("%" in written or "+" in written) and not _is_sensitive_param(normalized):
             value = _decoded(written)
             if value != written:
                 found.append((unquote(name), value, written))
@@ -262,7 +273,7 @@ def encoded_params(text: str) -> list[tuple[str, str, str]]:
 
 def url_userinfo(text: str) -> tuple[str, str] | None:
     """(user:password as written, password) of a URL with credentials: https://user:pass@host/."""
-    match = re.search(r"\b[a-z][a-z0-9+.\-]*://([^/\s:@]+):([^/\s@]+)@[^\s/]+", text, re.IGNORECASE)
+    match = re.search(r"\b[a-z][a-z0-9+.\-]*://([^/\s:@\"';]+):([^/\s@\"';]+)@[^\s/]+", text, re.IGNORECASE)
     if not match:
         return None
     try:

@@ -20,9 +20,11 @@ from forensics_cli.secrets.catalog import (
     rules_with,
     scan_assignments,
     scan_value,
+    vendor_owns,
 )
 from forensics_cli.secrets.jwt import describe as describe_jwt
 from forensics_cli.secrets.redact import fingerprint, mask, mask_in
+from forensics_cli.secrets.validators import plausible_assignment
 
 SECRET_COLUMNS = [
     "rule",
@@ -72,13 +74,13 @@ _URLISH = re.compile(r"[^\s'\"<>]*\?[^\s'\"<>]+")
 _AUTH_SCHEME = re.compile(r"(?i)\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]{8,}")
 # an API-key header written in text (curl -H 'X-Api-Key: …', a dumped request)
 _KEY_HEADER_TEXT = re.compile(
-    r"(?i)(?<![\w-])((?:x-[\w-]*)?(?:api-?key|api-?token|auth-?token|access-?token|private-token|apikey))"
+    r"(?i)(?<![\w-])((?:x-[\w-]*)?(?:api-?key|api-?token|auth-?token|access-?token|private-token|apikey)|token)"
     r"\s*:\s*['\"]?([A-Za-z0-9._~+/=\-]{8,})"
 )
 # an Authorization header written in text (curl -H 'Authorization: Token …', a dumped request)
 _AUTH_HEADER_TEXT = re.compile(
-    r"(?i)\b(?:proxy-)?authorization\s*:\s*((?:token|api-?key|key|digest|sso-key|aws4-hmac-sha256|"
-    r"negotiate|ntlm)\s+[A-Za-z0-9._~+/=\-,:]{8,})"
+    r"(?i)\b(?:proxy-)?authorization\s*:\s*((?:(?:token|api-?key|api-?token|key|digest|sso-key|aws4-hmac-sha256|"
+    r"negotiate|ntlm)\s+)?(?!bearer\b|basic\b)[A-Za-z0-9._~+/=\-,:@]{8,})"
 )
 
 
@@ -176,6 +178,10 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
         for query in queries:
             where = f"{path}?" if path or "?" in query else ""  # free text `KEY=value`: the field is KEY
             for param, value, written in F.query_secrets(query):
+                if "?" not in query and (  # `KEY=value`, not a URL
+                    not plausible_assignment(param, value) or vendor_owns(param, record.rules_in(text))
+                ):
+                    continue
                 _leaf(
                     record, param, f"{where}{param}", value, depth, needles=[written] + _json_forms(written)
                 )
@@ -191,7 +197,7 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
                         needles=[written] + _json_forms(written),
                     )
     for header, value in _KEY_HEADER_TEXT.findall(text):
-        if not F.is_placeholder(value):
+        if plausible_assignment(header, value) and not vendor_owns(header, record.rules_in(text)):
             record.add(
                 "sensitive_field",
                 "high",
@@ -221,6 +227,8 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
             record.add("card_number", _card_severity(record), path, card)
     if len(text) >= 8 and len(record.hits) == before:
         for rule, found in scan_assignments(text):
+            if found.key and vendor_owns(found.key, record.rules_in(text)):
+                continue  # the vendor's own rule judged this name's value, and found no key in it
             if not any(found.secret in h.secret or h.secret in found.secret for h in record.hits):
                 where = path or found.key  # free text: the field is the name the value was assigned to
                 record.add(rule.id, found.severity, where, found.secret, detail=found.note)
@@ -246,7 +254,7 @@ def _leaf(record: Record, key: str, path: str, text: str, depth: int, needles=No
             record.add("session_cookie", "medium", f"{path}.{cookie}", value, _json_forms(value))
         return
     if F.is_sensitive_key(key):
-        if F.is_placeholder(text):
+        if F.is_placeholder(text) or (text.isupper() and F.normalize_key(text) == name):  # ACCESS_TOKEN
             return
         _value_rules(record, path, text, needles)
         if len(record.hits) > before:

@@ -87,40 +87,94 @@ def base64_pem(secret: str, match: re.Match) -> Verdict | None:
 
 
 _CODE_REFERENCE = re.compile(
-    r"^(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z_][\w.]*\(.*|\$\w+|\$\{.*|%\w+%?|%s|\{\w*\}|"
+    r"^(?:[A-Za-z_]\w+(?:\.[A-Za-z_]\w*)+|[A-Za-z_][\w.]*\(.*|\$\w+|\$\{.*|%\w+%?|%s|\{\w*\}|"
     r"(?:self|this|os|env|process|config|settings|request|args|params)\b.*)$"
 )
-_PASSWORD_WORDS = re.compile(r"(?i)pass|pwd")
+_PASSWORD_WORDS = re.compile(r"(?i)pass|pwd|(?:^|_)pw\b")
+_IDENTIFIER = re.compile(r"^[a-z]+(?:_[a-z]+)+$")  # real_key, user_password: a name in code, not a value
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+=?$")  # DYNATRACE_API_KEY: a variable's name
+_TEMPLATE = re.compile(r"\$\{[A-Za-z_][\w.:-]*\}|\{\{[\s\w.|()]+\}\}|<%=?.*%>")  # ${VAR}, {{ x }}
+# names that hold something about a secret, not the secret: LLM_SECRET_NAME, passwordVariable,
+# tokenType, keyVaultToStoreSecrets, not_secret, nonMatchingToken, publicToken
+_NAME_SUFFIX = re.compile(
+    r"(?:name|id|ids|type|file|path|arn|ref|url|uri|length|len|ttl|expiry|expires|expiration|version|header|"
+    r"field|param|policy|prefix|hash|count|mode|variable|var|env|key_?id|secrets|tokens|passwords|keys|"
+    r"required|enabled|changed|reset|length|format|pattern|regex|label|hint|prompt|salt)$"
+)
+_NOT_A_SECRET_PREFIX = re.compile(
+    r"^(?:not|non|no|fake|dummy|example|sample|mock|public|publishable|csrf|xsrf)"
+)
+
+
+def _name_says_not_a_secret(key: str) -> bool:
+    name = re.sub(r"[^a-z0-9_]", "", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower())
+    return bool(_NAME_SUFFIX.search(name) or _NOT_A_SECRET_PREFIX.match(name))
+
+
+def plausible_assignment(key: str, value: str, spaces_allowed: bool = False) -> bool:
+    """`value` assigned to `key` in free text looks like a secret. After a password word the word is the
+    evidence (a human password has little entropy); for token, secret or key names the value must look
+    random (3 bits/char). Placeholders, templates, code and variable references, names that describe a
+    secret (`*_NAME`, `not_*`, `public*`) and values equal to their own name are not secrets."""
+    value = value.strip("'\"`")
+    if (
+        is_placeholder(value)
+        or _TEMPLATE.search(value)
+        or _CODE_REFERENCE.match(value)
+        or _ENV_NAME.match(value)
+    ):
+        return False
+    if value.lower().startswith(("http", "none", "null", "<")) or (key and _name_says_not_a_secret(key)):
+        return False
+    if (
+        (value.isdigit() and len(value) < 8)
+        or not any(c.isalnum() for c in value)
+        or _IDENTIFIER.match(value)
+    ):
+        return False
+    if re.sub(r"[\W_]", "", value).lower() == re.sub(r"[\W_]", "", key).lower():
+        return False
+    if value.rstrip().endswith("=") and " " in value:  # `a_token = ` cut from a line: not a value
+        return False
+    if _PASSWORD_WORDS.search(key):
+        return len(value) >= 3
+    if " " in value.strip() and not spaces_allowed:
+        return False
+    return len(value) >= 6 and shannon_entropy(value) >= 3.0
+
+
+def _key_of(match: re.Match, secret: str) -> str:
+    if "key" in match.re.groupindex and match.group("key"):
+        return match.group("key")
+    return match.group(0)[: match.group(0).rfind(secret)]  # the name and operator before the value
 
 
 def assigned_secret(secret: str, match: re.Match) -> Verdict | None:
-    """A value assigned to a secret-looking name in free text. After a password keyword the keyword is
-    the evidence (a human password has little entropy); for token, secret or key names the value must
-    look random (3 bits/char). Placeholders, template and code references are not secrets."""
-    value = secret.strip("'\"`")
-    if (
-        is_placeholder(value)
-        or _CODE_REFERENCE.match(value)
-        or value.lower().startswith(("http", "none", "null"))
-    ):
+    """A value assigned to a secret-looking name in free text (see plausible_assignment); inside quotes
+    it may hold spaces."""
+    quoted = "q" in match.re.groupindex and bool(match.group("q"))
+    return KEEP if plausible_assignment(_key_of(match, secret), secret, spaces_allowed=quoted) else None
+
+
+def keyword_password(secret: str, match: re.Match) -> Verdict | None:
+    """`password P` in prose: P must not read as a word of the sentence (`password combination.`)."""
+    if re.fullmatch(r"[a-z]+[.,;:!?]?", secret):
         return None
-    if value.isdigit() and len(value) < 8:
-        return None
-    assigned_to = match.group(0)[: match.group(0).rfind(secret)]  # the name and operator before the value
-    if _PASSWORD_WORDS.search(assigned_to):
-        return KEEP
-    return KEEP if shannon_entropy(value) >= 3.0 else None
+    return assigned_secret(secret, match)
 
 
 def curl_user(secret: str, match: re.Match) -> Verdict | None:
-    """`curl -u user:password`: the password part must be a real value."""
-    user, _, password = secret.partition(":")
-    if (
-        not password
-        or is_placeholder(password)
-        or password.startswith("$")
-        or password.lower() in ("password", "pass")
-    ):
+    """`curl -u user:password` (quoted as a whole or in parts): the password must be a real value; with
+    no password the user part is the secret when it looks like a key (`-u sk_live_…:`, as Stripe and
+    Elastic document)."""
+    credential = re.sub(r"""^(['"])(.*)\1$""", r"\2", secret)
+    user, _, password = credential.partition(":")
+    user, password = user.strip("'\"{}"), password.strip("'\"{}")
+    if not password:
+        return KEEP if len(user) >= 16 and shannon_entropy(user) >= 3.5 else None
+    if is_placeholder(password) or password.startswith("$") or password == user:
+        return None
+    if password.lower() in ("password", "pass", "passwd", "token", "secret", "apikey", "api_key"):
         return None
     return KEEP
 
@@ -137,6 +191,7 @@ VALIDATORS: dict[str, Callable[[str, re.Match], Verdict | None]] = {
     "pem_body": pem_body,
     "base64_pem": base64_pem,
     "assigned_secret": assigned_secret,
+    "keyword_password": keyword_password,
     "curl_user": curl_user,
     "jwt": jwt,
 }
