@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-bombs bench-success mutation samples clean
+.PHONY: demo test lint bench bench-bombs bench-success bench-secrets mutation samples clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need Python 3.11 or newer (set PYTHON=...)"; exit 2; }
@@ -40,8 +40,12 @@ bench-bombs: $(STAMP)
 bench-success: $(STAMP)
 	$(BIN)/python benchmarks/success_join.py
 
-bench: $(STAMP)
+# recall and precision on gitleaks' and detect-secrets' labelled examples, beside both peers
+bench-secrets: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/secret_corpus.py --update-doc
+
+bench: bench-secrets
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py
 
 samples: $(STAMP)

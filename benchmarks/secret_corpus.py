@@ -114,15 +114,23 @@ def load_examples() -> tuple[list[dict], Counter]:
     return kept, left_out
 
 
+def corpus_lines(examples: list[dict]) -> list[tuple[str, dict]]:
+    """(log line, example with its context) for every example in every context."""
+    return [
+        (line, {**example, "context": context})
+        for index, example in enumerate(examples)
+        for context, line in contexts(example["text"], index).items()
+    ]
+
+
 def build(directory: Path, examples: list[dict]) -> dict[tuple[str, int], dict]:
     """One file per context; returns (file name, line) -> example."""
     where: dict[tuple[str, int], dict] = {}
     files: dict[str, list[str]] = defaultdict(list)
-    for index, example in enumerate(examples):
-        for context, line in contexts(example["text"], index).items():
-            name = f"{context}.log"
-            files[name].append(line)
-            where[(name, len(files[name]))] = {**example, "context": context}
+    for line, example in corpus_lines(examples):
+        name = f"{example['context']}.log"
+        files[name].append(line)
+        where[(name, len(files[name]))] = example
     for name, lines in files.items():
         (directory / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return where

@@ -84,3 +84,14 @@ def test_rule_ids_are_unique_and_replaced_gitleaks_rules_are_not_loaded_twice():
     ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids))
     assert "github-pat" not in ids and "github_token" in ids and "azure-ad-client-secret" in ids
+
+
+def test_no_ported_pattern_keeps_gitleaks_left_context():
+    """`[\\w.-]{0,50}?` before a name never decides a match and, nested, made one hostile 60 KB line cost
+    1.5 s in Python's backtracking engine: tools/import_gitleaks.py drops it."""
+    assert not [r.id for r in RULES if "{0,50}?" in r.pattern_text]
+
+
+def test_unbounded_scans_are_bounded_in_our_rules():
+    """A lazy `.*?` or `[^\\n]*?` over a whole line, once per keyword occurrence, is quadratic."""
+    assert not [r.id for r in RULES if "*?" in r.pattern_text or "[^\\n]*" in r.pattern_text]

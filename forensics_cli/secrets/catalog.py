@@ -222,10 +222,17 @@ def scan_value(text: str, rules: list[SecretRule] | None = None) -> list[tuple[S
     return found
 
 
-def vendor_owns(key: str, rules: list[SecretRule]) -> bool:
-    """A vendor rule among `rules` claims the name `key` (it holds the vendor's keyword)."""
+def vendor_owns(key: str, rules: list[SecretRule], value: str = "") -> bool:
+    """A vendor rule among `rules` claims the name `key` (it holds the vendor's keyword), or the value
+    starts with a rule's fixed prefix (`xoxp-`, `dapi`, `ops_eyJ`): that rule judged the value already,
+    and a value it rejected is not reported again as a generic secret."""
     lowered = key.lower()
-    return any(r.vendor_key and any(k in lowered for k in r.folded) for r in rules)
+    if any(r.vendor_key and any(k in lowered for k in r.folded) for r in rules):
+        return True
+    # not eyJ: a value that is no JWT can still be an opaque token
+    return bool(value) and any(
+        r.role == "value" and r.validator != "jwt" and r.mask_prefix(value) for r in rules
+    )
 
 
 def scan_assignments(text: str) -> list[tuple[SecretRule, Found]]:

@@ -179,7 +179,7 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
             where = f"{path}?" if path or "?" in query else ""  # free text `KEY=value`: the field is KEY
             for param, value, written in F.query_secrets(query):
                 if "?" not in query and (  # `KEY=value`, not a URL
-                    not plausible_assignment(param, value) or vendor_owns(param, record.rules_in(text))
+                    not plausible_assignment(param, value) or vendor_owns(param, record.rules_in(text), value)
                 ):
                     continue
                 _leaf(
@@ -197,7 +197,7 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
                         needles=[written] + _json_forms(written),
                     )
     for header, value in _KEY_HEADER_TEXT.findall(text):
-        if plausible_assignment(header, value) and not vendor_owns(header, record.rules_in(text)):
+        if plausible_assignment(header, value) and not vendor_owns(header, record.rules_in(text), value):
             record.add(
                 "sensitive_field",
                 "high",
@@ -227,7 +227,7 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
             record.add("card_number", _card_severity(record), path, card)
     if len(text) >= 8 and len(record.hits) == before:
         for rule, found in scan_assignments(text):
-            if found.key and vendor_owns(found.key, record.rules_in(text)):
+            if vendor_owns(found.key, record.rules_in(text), found.secret):
                 continue  # the vendor's own rule judged this name's value, and found no key in it
             if not any(found.secret in h.secret or h.secret in found.secret for h in record.hits):
                 where = path or found.key  # free text: the field is the name the value was assigned to
