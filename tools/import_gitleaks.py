@@ -87,7 +87,7 @@ def _bounded(pattern: str) -> str:
 def _bounded_unless_gitlab(rule_id: str, pattern: str) -> str:
     """GitLab tokens are left open-ended: GitLab's own longer formats (and detect-secrets' examples of
     them) start with the 20-character form."""
-    return pattern if rule_id.startswith("gitlab") else _bounded(pattern)
+    return _bounded(pattern)
 
 
 _LEFT_CONTEXT = re.compile(r"^(\(\?i\))?(?:\[\\w\.-\]\{0,50\}\?)+(\(\?i:)?(?:\[\\w\.-\]\{0,50\}\?)?")

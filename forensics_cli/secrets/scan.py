@@ -174,7 +174,8 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
     before = len(record.hits)
     if "=" in text:
         # a query string or URL on its own, or the URL-like words of a sentence
-        queries = [text] if not any(c.isspace() for c in text.strip()) else _URLISH.findall(text)
+        whole = not any(c.isspace() or c in "\"'<>" for c in text.strip())  # a bare query, or words and URLs
+        queries = [text] if whole else _URLISH.findall(text)
         for query in queries:
             where = f"{path}?" if path or "?" in query else ""  # free text `KEY=value`: the field is KEY
             for param, value, written in F.query_secrets(query):

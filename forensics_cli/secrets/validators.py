@@ -126,6 +126,8 @@ def plausible_assignment(key: str, value: str, spaces_allowed: bool = False) -> 
         return False
     if value.lower().startswith(("http", "none", "null", "<")) or (key and _name_says_not_a_secret(key)):
         return False
+    if re.search(r"\.[a-z]{4,}token$", key):  # io.jsonwebtoken: a package's name, not a token's
+        return False
     if (
         (value.isdigit() and len(value) < 8)
         or not any(c.isalnum() for c in value)
