@@ -30,7 +30,9 @@ from forensics_cli.secrets.validators import shannon_entropy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "secrets"
+# issue 14's corpus; Betterleaks' examples (for the rules ported from it later) are scored on their own
 SOURCES = ("gitleaks_examples.json", "detect_secrets_examples.json")
+LATER_SOURCES = ("betterleaks_examples.json",)
 DOC = ROOT / "docs" / "secrets.md"
 BEGIN, END = "<!-- secret-corpus:begin -->", "<!-- secret-corpus:end -->"
 # examples left out, with the reason: what they label is not a secret a log scanner should report
@@ -99,13 +101,13 @@ def why_excluded(example: dict) -> str | None:
     return None
 
 
-def load_examples() -> tuple[list[dict], Counter]:
+def load_examples(sources: tuple[str, ...] = SOURCES) -> tuple[list[dict], Counter]:
     """Every example, less the excluded ones (why_excluded) and the negatives that hold a credential
     another example labels a secret (detect-secrets' npm detector lists `_authToken=<its own positive's
     token>` without the registry as a negative; its GitLab detector lists a GitHub token). Returns the
     examples and the count left out per reason."""
     examples, left_out = [], Counter()
-    for name in SOURCES:
+    for name in sources:
         for example in json.loads((FIXTURES / name).read_text()):
             reason = why_excluded(example) if example["text"].strip() else "empty"
             if reason:
@@ -206,8 +208,8 @@ def score(found: set[tuple[str, int]], where: dict) -> dict:
     }
 
 
-def measure(peers: bool = True) -> dict:
-    examples, left_out = load_examples()
+def measure(peers: bool = True, sources: tuple[str, ...] = SOURCES) -> dict:
+    examples, left_out = load_examples(sources)
     directory = Path(tempfile.mkdtemp(prefix="secret-corpus-"))
     try:
         where = build(directory, examples)
@@ -221,12 +223,18 @@ def measure(peers: bool = True) -> dict:
             found = scanner(directory) if peers or name == "apiforensics" else None
             if found is not None:
                 results[name] = score(found, where) | {"seconds": time.perf_counter() - started}
-        return {"examples": len(examples), "lines": len(where), "results": results, "left_out": left_out}
+        return {
+            "examples": len(examples),
+            "lines": len(where),
+            "results": results,
+            "left_out": left_out,
+            "sources": sources,
+        }
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def render(measured: dict) -> str:
+def render(measured: dict, later: dict | None = None) -> str:
     ours = measured["results"]["apiforensics"]
     lines = [
         f"{measured['examples']} labelled examples (gitleaks, detect-secrets) × 8 contexts = "
@@ -242,6 +250,18 @@ def render(measured: dict) -> str:
     lines += [f"- {context}: {share:.3f}" for context, share in ours["by_context"].items()]
     lines += ["", "Examples left out of the corpus, and why:", ""]
     lines += [f"- {count}: {reason}" for reason, count in measured["left_out"].most_common()]
+    if later:
+        lines += [
+            "",
+            f"Betterleaks' own examples for the rules ported from it (not in issue 14's corpus): "
+            f"{later['examples']} examples × 8 contexts:",
+            "",
+            "| scanner | recall | negatives flagged | seconds |",
+            "|---|---|---|---|",
+        ]
+        for name, result in later["results"].items():
+            recall, flagged, seconds = result["recall"], result["false_positive_rate"], result["seconds"]
+            lines.append(f"| {name} | {recall:.3f} | {flagged:.3f} | {seconds:.2f} |")
     return "\n".join(lines)
 
 
@@ -260,7 +280,8 @@ def main() -> None:
     parser.add_argument("--misses", type=Path, help="write apiforensics' misses and false positives (JSON)")
     args = parser.parse_args()
     measured = measure(peers=not args.no_peers)
-    text = render(measured)
+    later = measure(peers=not args.no_peers, sources=LATER_SOURCES)
+    text = render(measured, later)
     print(text)
     if args.misses:
         ours = measured["results"]["apiforensics"]

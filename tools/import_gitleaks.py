@@ -1,6 +1,8 @@
-"""Port gitleaks' rule catalog (MIT) into forensics_cli/secrets/rules/gitleaks.toml.
+"""Port gitleaks' rule catalog (MIT) into forensics_cli/secrets/rules/gitleaks.toml, and Betterleaks'
+(MIT, a gitleaks fork with more rules) into rules/betterleaks.toml.
 
     python tools/import_gitleaks.py PATH/TO/gitleaks-checkout
+    python tools/import_gitleaks.py --catalog betterleaks PATH/TO/betterleaks-checkout
 
 Reads config/gitleaks.toml (the generated rule list) and cmd/generate/config/rules/*.go (each rule's
 true- and false-positive examples), converts the RE2 patterns to Python's `re` dialect, and writes
@@ -10,18 +12,24 @@ Rules listed in SKIPPED are left out, with the reason.
 """
 
 import json
+import math
 import re
 import sys
 import tomllib
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from regex_sample import sample  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
-OUTPUT = ROOT / "forensics_cli" / "secrets" / "rules" / "gitleaks.toml"
+RULES_DIR = ROOT / "forensics_cli" / "secrets" / "rules"
 # every rule's examples, skipped rules included: the corpus benchmarks/secret_corpus.py builds on
-EXAMPLES = ROOT / "tests" / "fixtures" / "secrets" / "gitleaks_examples.json"
+FIXTURES = ROOT / "tests" / "fixtures" / "secrets"
+CATALOGS = {
+    "gitleaks": "Copyright (c) 2019 Zachary Rice, MIT licence (github.com/gitleaks/gitleaks)",
+    "betterleaks": "Copyright (c) 2026 Zachary Rice, MIT licence (github.com/betterleaks/betterleaks)",
+}
 SKIPPED = {
     "generic-api-key": "apiforensics' own generic_secret and sensitive-key rules cover assignments",
     "kubernetes-secret-yaml": "spans several lines of a YAML file; a log record is one line",
@@ -84,12 +92,6 @@ def _bounded(pattern: str) -> str:
     return f"{pattern}(?!{found.group(1)})" if found else pattern
 
 
-def _bounded_unless_gitlab(rule_id: str, pattern: str) -> str:
-    """GitLab tokens are left open-ended: GitLab's own longer formats (and detect-secrets' examples of
-    them) start with the 20-character form."""
-    return _bounded(pattern)
-
-
 _LEFT_CONTEXT = re.compile(r"^(\(\?i\))?(?:\[\\w\.-\]\{0,50\}\?)+(\(\?i:)?(?:\[\\w\.-\]\{0,50\}\?)?")
 
 
@@ -128,7 +130,7 @@ def _group_end(pattern: str, start: int) -> int:
 # --- a small evaluator for the Go expressions that build example lists -------------------------
 _TOKEN = re.compile(
     r'(?P<skip>//[^\n]*|\s+)|(?P<raw>`[^`]*`)|(?P<str>"(?:[^"\\\n]|\\.)*")|(?P<name>[A-Za-z_][\w.]*)'
-    r"|(?P<op>\.\.\.|:=|\[\]|[(){},+=])|(?P<other>.)",
+    r"|(?P<num>\d+(?:\.\d+)?)|(?P<op>\.\.\.|:=|\[\]|[(){},+=])|(?P<other>.)",
     re.S,
 )
 _GO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "'": "'"}
@@ -188,6 +190,8 @@ class _Evaluator:
         kind, text = self.take()
         if kind in ("raw", "str"):
             return _go_string(text)
+        if kind == "num":
+            return text
         if text == "[]":
             self.take()  # string
             items = []
@@ -223,6 +227,17 @@ class _Evaluator:
             return simple[name] % plain[0]
         if name == "utils.Hex8_4_4_4_12":
             return "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+        if name == "secrets.NewSecretWithEntropy" and plain and isinstance(plain[0], str):
+            floor = float(plain[1]) if len(plain) > 1 and isinstance(plain[1], str) else 0.0
+            for _ in range(50):  # Betterleaks draws until the sample is random enough
+                self.counter += 1
+                try:
+                    drawn = sample(to_python(plain[0]), f"{self.seed}:{self.counter}")
+                except re.error:
+                    return None
+                if _entropy(drawn) >= floor:
+                    return drawn
+            return None
         if name == "secrets.NewSecret" and plain and isinstance(plain[0], str):
             self.counter += 1
             try:
@@ -285,9 +300,27 @@ class _Evaluator:
                         lists[text] = [value]
                 else:
                     self.env[text] = value
+            elif (
+                kind == "name"
+                and text in ("utils.Validate", "utils.ValidateWithPaths")
+                and self.peek(1)[1] == "("
+            ):
+                self.take()  # Betterleaks passes them inline: utils.Validate(r, []string{…}, []string{…})
+                try:
+                    args = self.arguments()
+                except (IndexError, TypeError):
+                    continue
+                for name, value in zip(("tps", "fps"), args[1:3], strict=False):
+                    if isinstance(value, list) and value is not lists[name]:
+                        lists[name].extend(v for v in value if isinstance(v, str) and v not in lists[name])
             else:
                 self.take()
         return lists
+
+
+def _entropy(text: str) -> float:
+    counts = {c: text.count(c) for c in set(text)}
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values()) if text else 0.0
 
 
 def examples(go_dir: Path) -> dict[str, dict[str, list[str]]]:
@@ -310,6 +343,28 @@ def _literal_prefix(pattern: str) -> str:
         body = body[1:]
     prefix = re.match(r"(?:[A-Za-z0-9_~]|\\[.\-])+", body)
     return prefix.group().replace("\\", "") if prefix else ""
+
+
+_LOG_LINES: list[str] = []
+
+
+def _common_in_logs(keyword: str) -> bool:
+    """The keyword, matched as apiforensics will match it, is in more than 0.5 % of the lines of ordinary
+    API logs (sample_logs/ and the real fixtures): `ion_` is in every `session_id`, and would send every
+    line to the slow path."""
+    if not _LOG_LINES:
+        for path in [
+            *(ROOT / "sample_logs").rglob("*"),
+            *(ROOT / "tests" / "fixtures" / "realworld").glob("*"),
+        ]:
+            if path.is_file():
+                data = path.read_bytes()
+                if path.suffix == ".gz":  # sample_logs/ holds a gzip cut short on purpose: what it has
+                    data = zlib.decompressobj(wbits=31).decompress(data)
+                _LOG_LINES.extend(data.decode("utf-8", "replace").splitlines())
+    exact = keyword != keyword.lower() or re.fullmatch(r"[0-9a-f]+", keyword)  # as catalog.is_exact_keyword
+    hits = sum(keyword in (line if exact else line.lower()) for line in _LOG_LINES)
+    return hits > 0.005 * len(_LOG_LINES)
 
 
 def _keyword_case(keyword: str, regex: str) -> str:
@@ -344,32 +399,59 @@ def _toml_list(values) -> str:
     return "[" + ", ".join(_toml_string(v) for v in values) + "]"
 
 
-def convert(checkout: Path) -> str:
-    config = tomllib.loads((checkout / "config" / "gitleaks.toml").read_text())
+_FILTER_ENTROPY = re.compile(r'^\s*(?:filter\.)?entropy\(finding\["secret"\]\)\s*(<=?)\s*([0-9.]+)\s*$')
+
+
+def _filter_entropy(rule: dict) -> float | None | bool:
+    """Betterleaks writes a rule's entropy floor as a CEL filter (`entropy(finding["secret"]) < 3.5`):
+    the floor, None without a filter, False for a filter this port cannot express (the rule is skipped)."""
+    expression = rule.get("filter")
+    if not expression:
+        return None
+    found = _FILTER_ENTROPY.match(expression)
+    if not found:
+        return False
+    floor = float(found.group(2))
+    return floor + 0.001 if found.group(1) == "<=" else floor
+
+
+def convert(checkout: Path, catalog: str, known: set[str]) -> str:
+    """The catalog's rules as apiforensics rule entries, less SKIPPED and the ids in `known`."""
+    config = tomllib.loads((checkout / "config" / f"{catalog}.toml").read_text())
     tests = examples(checkout / "cmd" / "generate" / "config" / "rules")
     lines = [
-        "# Generated by tools/import_gitleaks.py from gitleaks' rule catalog: do not edit by hand.",
-        "# gitleaks: Copyright (c) 2019 Zachary Rice, MIT licence (github.com/gitleaks/gitleaks).",
+        f"# Generated by tools/import_gitleaks.py from {catalog}' rule catalog: do not edit by hand.",
+        f"# {catalog}: {CATALOGS[catalog]}.",
         "# Patterns converted from RE2 to Python; examples from cmd/generate/config/rules/*.go.",
         "",
     ]
     for rule in config["rules"]:
         rule_id = rule["id"]
-        if rule_id in SKIPPED or "regex" not in rule:
+        if rule_id in SKIPPED or rule_id in known or "regex" not in rule:
             continue
-        pattern = _bounded_unless_gitlab(rule_id, _without_left_context(to_python(rule["regex"])))
+        if rule.get("required") or rule.get("skipReport"):  # composite rules: parts of another finding
+            continue
+        entropy = rule.get("entropy") or _filter_entropy(rule)
+        if entropy is False:
+            print(f"skipped {rule_id}: filter {rule['filter'].strip()[:60]!r}", file=sys.stderr)
+            continue
+        pattern = _bounded(_without_left_context(to_python(rule["regex"])))
         try:
             re.compile(pattern)
         except re.error as error:
             print(f"skipped {rule_id}: {error}", file=sys.stderr)
             continue
         keywords = [
-            _keyword_case(k.lower(), rule["regex"])
+            cased
             for k in rule.get("keywords", [])
             if k.lower() not in COMMON_KEYWORDS
+            and not _common_in_logs(cased := _keyword_case(k.lower(), rule["regex"]))
         ]
         if not keywords:
             print(f"skipped {rule_id}: only common keywords {rule.get('keywords')}", file=sys.stderr)
+            continue
+        if known and not tests.get(rule_id, {}).get("tps"):  # an added catalog brings only tested rules
+            print(f"skipped {rule_id}: no examples", file=sys.stderr)
             continue
         lines += [
             "[[rule]]",
@@ -380,8 +462,8 @@ def convert(checkout: Path) -> str:
         if "secretGroup" in rule:  # else the first group that took part in the match, as gitleaks does
             lines.append(f"group = {rule['secretGroup']}")
         lines.append(f"keywords = {_toml_list(keywords)}")
-        if rule.get("entropy"):
-            lines.append(f"entropy = {rule['entropy']}")
+        if entropy:
+            lines.append(f"entropy = {entropy}")
         if "{0,50}?(?:" in rule["regex"][:40] or "{0,50}?(?i:" in rule["regex"][:40]:
             # gitleaks' semi-generic form: `<vendor name>... = <value in the vendor's format>`
             lines.append("vendor_key = true")
@@ -400,7 +482,7 @@ def convert(checkout: Path) -> str:
             lines.append(f"allow_regexes = {_toml_list(regexes)}")
         if stopwords:
             lines.append(f"stopwords = {_toml_list(stopwords)}")
-        lines.append(f"source = {_toml_string('gitleaks ' + rule_id)}")
+        lines.append(f"source = {_toml_string(catalog + ' ' + rule_id)}")
         found = tests.get(rule_id, {"tps": [], "fps": []})
         # a value marked EXAMPLE is a documentation example (fields.EXAMPLE_MARK): not a finding
         flag = [t for t in found["tps"] if "EXAMPLE" not in t]
@@ -411,23 +493,35 @@ def convert(checkout: Path) -> str:
     return "\n".join(lines)
 
 
-def all_examples(checkout: Path) -> list[dict]:
-    """Every rule's true and false positives, as labelled by gitleaks."""
-    config = tomllib.loads((checkout / "config" / "gitleaks.toml").read_text())
+def all_examples(checkout: Path, catalog: str) -> list[dict]:
+    """Every rule's true and false positives, as labelled by the catalog."""
+    config = tomllib.loads((checkout / "config" / f"{catalog}.toml").read_text())
     tests = examples(checkout / "cmd" / "generate" / "config" / "rules")
     found = []
     for rule in config["rules"]:
         cases = tests.get(rule["id"], {"tps": [], "fps": []})
         for label, texts in ((True, cases["tps"]), (False, cases["fps"])):
             for text in dict.fromkeys(texts):
-                found.append({"source": f"gitleaks {rule['id']}", "text": text, "secret": label})
+                found.append({"source": f"{catalog} {rule['id']}", "text": text, "secret": label})
     return found
 
 
+def _rule_ids(path: Path) -> set[str]:
+    return {r["id"] for r in tomllib.loads(path.read_text()).get("rule", [])} if path.exists() else set()
+
+
 if __name__ == "__main__":
-    checkout = Path(sys.argv[1])
-    OUTPUT.parent.mkdir(exist_ok=True)
-    OUTPUT.write_text(convert(checkout))
-    EXAMPLES.parent.mkdir(parents=True, exist_ok=True)
-    EXAMPLES.write_text(json.dumps(all_examples(checkout), indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {OUTPUT} and {EXAMPLES}", file=sys.stderr)
+    arguments = sys.argv[1:]
+    catalog = "gitleaks"
+    if arguments[:1] == ["--catalog"]:
+        catalog, arguments = arguments[1], arguments[2:]
+    checkout = Path(arguments[0])
+    output = RULES_DIR / f"{catalog}.toml"
+    # a later catalog adds only the rules the earlier ones lack (Betterleaks is a gitleaks fork)
+    known = set() if catalog == "gitleaks" else _rule_ids(RULES_DIR / "gitleaks.toml")
+    output.write_text(convert(checkout, catalog, known))
+    examples_file = FIXTURES / f"{catalog}_examples.json"
+    examples_file.parent.mkdir(parents=True, exist_ok=True)
+    found = [e for e in all_examples(checkout, catalog) if e["source"].split(" ", 1)[1] not in known]
+    examples_file.write_text(json.dumps(found, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {output} and {examples_file}", file=sys.stderr)

@@ -1,5 +1,6 @@
-"""The secret rules, loaded from data: rules/apiforensics.toml (ours) and rules/gitleaks.toml (ported
-from gitleaks by tools/import_gitleaks.py). One list, RULES; each rule carries its own examples."""
+"""The secret rules, loaded from data: rules/apiforensics.toml (ours), rules/gitleaks.toml and
+rules/betterleaks.toml (ported by tools/import_gitleaks.py). One list, RULES; each rule carries its own
+examples."""
 
 import dataclasses
 import re
@@ -11,7 +12,8 @@ from pathlib import Path
 from forensics_cli.secrets.fields import is_hashed, is_placeholder
 from forensics_cli.secrets.validators import VALIDATORS, Verdict, shannon_entropy
 
-RULE_FILES = ("apiforensics.toml", "gitleaks.toml")  # ours first: a secret keeps our rule's name
+# ours first (a secret keeps our rule's name), then gitleaks', then what Betterleaks adds to them
+RULE_FILES = ("apiforensics.toml", "gitleaks.toml", "betterleaks.toml")
 RULES_DIR = Path(__file__).parent / "rules"
 
 
@@ -136,6 +138,8 @@ def load(directory: Path = RULES_DIR) -> tuple[list[SecretRule], list[FieldRule]
     for name in RULE_FILES:
         data = tomllib.loads((directory / name).read_text(encoding="utf-8"))
         for entry in data.get("rule", []):
+            if any(r.id == entry["id"] for r in rules):  # a later catalog's copy of a rule already loaded
+                continue
             if entry["id"] in replaced:  # its allowlist (known public keys, stopwords) still applies
                 index = replaced[entry["id"]]
                 rules[index] = dataclasses.replace(

@@ -128,7 +128,7 @@ SESSION_COOKIE = re.compile(r"(?i)sess|sid|token|auth|jwt|remember|login|connect
 PLACEHOLDER = re.compile(
     r"(?i)^(?:\**|x{3,}|#{3,}|\.{3}|-|—|n/?a|none|null|nil|undefined|true|false|redacted|\[redacted\]|"
     r"\[filtered\]|filtered|hidden|masked|removed|"
-    r"<[^<>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)s|%[a-z_]+%|\$[A-Z_][A-Z0-9_]*)$"
+    r"<[^<>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)s|%[a-z_]+%|(?-i:\$[A-Z_][A-Z0-9_]*))$"
 )
 MASKED = re.compile(r"\*{3,}|•{3,}|#{4,}|x{6,}|X{6,}|\[?REDACTED|\[?FILTERED|\[?MASKED")
 # "your_api_key_here", "insert_key_here", "<YOUR_TOKEN>": a template, not a secret (a default such as
