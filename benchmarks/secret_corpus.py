@@ -234,18 +234,22 @@ def measure(peers: bool = True, sources: tuple[str, ...] = SOURCES) -> dict:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def _table(results: dict) -> list[str]:
+    rows = ["| scanner | recall | negatives flagged | seconds |", "|---|---|---|---|"]
+    for name, result in results.items():
+        recall, flagged, seconds = result["recall"], result["false_positive_rate"], result["seconds"]
+        rows.append(f"| {name} | {recall:.3f} | {flagged:.3f} | {seconds:.2f} |")
+    return rows
+
+
 def render(measured: dict, later: dict | None = None) -> str:
     ours = measured["results"]["apiforensics"]
     lines = [
         f"{measured['examples']} labelled examples (gitleaks, detect-secrets) × 8 contexts = "
         f"{measured['lines']} log lines: {ours['positives']} with a secret, {ours['negatives']} without.",
         "",
-        "| scanner | recall | negatives flagged | seconds |",
-        "|---|---|---|---|",
+        *_table(measured["results"]),
     ]
-    for name, result in measured["results"].items():
-        recall, flagged, seconds = result["recall"], result["false_positive_rate"], result["seconds"]
-        lines.append(f"| {name} | {recall:.3f} | {flagged:.3f} | {seconds:.2f} |")
     lines += ["", "Recall of apiforensics by context:", ""]
     lines += [f"- {context}: {share:.3f}" for context, share in ours["by_context"].items()]
     lines += ["", "Examples left out of the corpus, and why:", ""]
@@ -256,12 +260,8 @@ def render(measured: dict, later: dict | None = None) -> str:
             f"Betterleaks' own examples for the rules ported from it (not in issue 14's corpus): "
             f"{later['examples']} examples × 8 contexts:",
             "",
-            "| scanner | recall | negatives flagged | seconds |",
-            "|---|---|---|---|",
+            *_table(later["results"]),
         ]
-        for name, result in later["results"].items():
-            recall, flagged, seconds = result["recall"], result["false_positive_rate"], result["seconds"]
-            lines.append(f"| {name} | {recall:.3f} | {flagged:.3f} | {seconds:.2f} |")
     return "\n".join(lines)
 
 
