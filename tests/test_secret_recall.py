@@ -195,3 +195,31 @@ def test_a_line_a_detector_cannot_handle_is_counted_and_the_others_are_printed(r
     assert result.exit_code == 1
     assert [r["line"] for r in rows_of(result)] == [2]
     assert "1 lines could not be scanned by a detector" in result.stderr and "api.log:1" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "azure_devops_pat",
+        "microsoft-teams-webhook",
+        "postman-api-token",
+        "doppler-api-token",
+        "shopify-access-token",
+        "new-relic-user-api-key",
+        "slack-app-token",
+        "private_key_base64",
+        "discord_webhook",
+        "huggingface-access-token",
+    ],
+)
+def test_issue_14_vendor_formats_are_found_in_a_logged_request(rule):
+    """Each vendor format the issue names, as its rule's own example, inside a request's body field."""
+    example = catalog.BY_ID[rule].flag[0]
+    line = json.dumps({"ts": "2026-11-20T10:00:00Z", "request": {"body": {"comment": example}}})
+    assert rule in _rules(line)
+
+
+def test_a_connection_string_in_a_dsn_parameter_is_read_decoded():
+    line = json.dumps({"uri": "/report?dsn=mysql%3A%2F%2Freporter%3AQ7x%21pL2m%40db.internal%2Fsales"})
+    (hit,) = scan_line(line)
+    assert (hit.rule, hit.field, hit.secret) == ("url_credentials", "uri?dsn", "Q7x!pL2m")
