@@ -243,9 +243,12 @@ def scan_assignments(text: str) -> list[tuple[SecretRule, Found]]:
     """key = value, keyword-value and command-line forms in free text."""
     lowered = text.lower()
     views = [text, _ESCAPED_WHITESPACE.sub(" ", text)] if "\\" in text else [text]
-    found = []
+    found, seen = [], set()
     for rule in ASSIGNMENT_RULES:
         if holds_keyword(rule, text, lowered):
-            for view in views:
-                found.extend((rule, hit) for hit in rule.find(view) if (rule, hit) not in found)
+            for view in reversed(views):  # the unescaped view first: `\npassword=` is the name `password`
+                for hit in rule.find(view):
+                    if (rule.id, hit.secret) not in seen:
+                        seen.add((rule.id, hit.secret))
+                        found.append((rule, hit))
     return found
