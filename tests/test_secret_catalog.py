@@ -13,12 +13,15 @@ OURS = """
 id = "token_one"
 severity = "high"
 pattern = '''\\b(tok1_[a-z0-9]{12})\\b'''
+group = 1
 keywords = ["tok1_"]
+entropy = 1.5
+validator = "mixed"
 mask_prefix = "tok1_|t"
 replaces = ["their-token"]
 source = "test"
 flag = ["tok1_abcdef123456"]
-ignore = []
+ignore = ["tok1_aaaaaaaaaaaa"]
 
 [[field_rule]]
 id = "where_it_sits"
@@ -81,10 +84,26 @@ def rules_dir(tmp_path):
 def test_load_keeps_ours_first_replaces_theirs_and_inherits_their_allowlist(rules_dir):
     rules, field_rules = load(rules_dir)
     assert [r.id for r in rules] == ["token_one", "other-token", "added-token"]
-    ours = rules[0]
-    assert ours.allow_regexes == ("tok1_000000000000",) and ours.stopwords == ("sample",)
-    assert ours.mask_prefixes == ("tok1_", "t")  # longest first
-    assert ours.folded == ("tok1_",) and ours.exact == ()
+    expected = SecretRule(
+        id="token_one",
+        severity="high",
+        pattern_text=r"\b(tok1_[a-z0-9]{12})\b",
+        keywords=("tok1_",),
+        group=1,
+        entropy=1.5,
+        validator="mixed",
+        mask_prefixes=("tok1_", "t"),  # longest first
+        role="value",
+        allow_regexes=("tok1_000000000000",),  # inherited from the rule it replaces
+        stopwords=("sample",),
+        source="test",
+        flag=("tok1_abcdef123456",),
+        ignore=("tok1_aaaaaaaaaaaa",),
+        replaces=("their-token",),
+        folded=("tok1_",),
+        exact=(),
+    )
+    assert rules[0] == expected and rules[0].replaces == ("their-token",) and not rules[0].vendor_key
     other = rules[1]
     assert (other.severity, other.source, other.entropy, other.group) == (
         "low",
@@ -92,7 +111,7 @@ def test_load_keeps_ours_first_replaces_theirs_and_inherits_their_allowlist(rule
         2.5,
         1,
     )
-    assert other.vendor_key and other.exact == ("OTH-",) and other.folded == ()
+    assert other.vendor_key and other.exact == ("OTH-",) and other.folded == () and other.mask_prefixes == ()
     assert rules[2].role == "assignment" and rules[2].flag == () and rules[2].validator is None
     (field,) = field_rules
     assert (field.id, field.severity, field.mask_prefixes) == (
