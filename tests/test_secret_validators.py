@@ -87,6 +87,13 @@ def test_curl_user(credential, kept):
         ("password", ",.:-@*?!", False),
         ("token", "<xsd:element", False),
         ("a_token", "telegram_api_token = ", False),
+        ("password", "'hunter2'", True),  # the quotes are not part of it
+        ("password", "Http2Secret!", True),  # a password may start with "http"
+        ("callback_token", "https://x.example/cb?t=1", False),  # a URL is read as a URL
+        ("password", "12345678", True),  # eight digits can be a password
+        ("password", "1234567", False),  # seven are a number
+        ("access_token", "access-token", False),  # the value is the name
+        ("password", "null", False),
     ],
 )
 def test_plausible_assignment(key, value, plausible):

@@ -124,7 +124,7 @@ def plausible_assignment(key: str, value: str, spaces_allowed: bool = False) -> 
         or _ENV_NAME.match(value)
     ):
         return False
-    if value.lower().startswith(("http", "none", "null", "<")) or (key and _name_says_not_a_secret(key)):
+    if value.lower().startswith(("http://", "https://", "<")) or (key and _name_says_not_a_secret(key)):
         return False
     if re.search(r"\.[a-z]{4,}token$", key):  # io.jsonwebtoken: a package's name, not a token's
         return False
