@@ -223,3 +223,16 @@ def test_a_connection_string_in_a_dsn_parameter_is_read_decoded():
     line = json.dumps({"uri": "/report?dsn=mysql%3A%2F%2Freporter%3AQ7x%21pL2m%40db.internal%2Fsales"})
     (hit,) = scan_line(line)
     assert (hit.rule, hit.field, hit.secret) == ("url_credentials", "uri?dsn", "Q7x!pL2m")
+
+
+def test_a_token_written_with_json_unicode_escapes_is_found():
+    """`\\u0067hp_…` is `ghp_…` to every JSON reader: the keyword is looked up in the decoded value."""
+    (hit,) = scan_line('{"note": "\\u0067hp_%s"}' % GITHUB[4:])
+    assert (hit.rule, hit.secret) == ("github_token", GITHUB)
+
+
+def test_the_same_secret_in_two_sibling_fields_is_two_occurrences_but_one_in_a_field_and_its_part():
+    siblings = scan_line(json.dumps({"token": GITHUB, "token2": GITHUB}))
+    assert [h.field for h in siblings] == ["token", "token2"]
+    nested = scan_line(json.dumps({"uri": f"/cb?access_token={GITHUB}"}))
+    assert [h.field for h in nested] == ["uri"]

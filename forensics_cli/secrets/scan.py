@@ -104,27 +104,42 @@ class Record:
     hits: list[Hit] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
     repeated_keys: bool = False  # an object names a key twice: every value is scanned
+    fresh_lookup: bool = False  # the line escapes characters (\uXXXX): a value's keywords may not be in it
+    decoding: int = 0  # > 0 while a decoded value (a percent-encoded parameter) is scanned
 
     def add(self, rule: str, severity: str, path: str, secret: str, needles=None, detail: str = ""):
         if F.is_placeholder(secret) or F.is_hashed(secret):
             return
         # one secret, one finding: a second rule matching the same value (or part of it) adds nothing
         # (the same place: one field, or a field and a part of it, like `uri` and `uri?token`)
-        if any(
-            (secret in h.secret or h.secret in secret)
-            and (path.startswith(h.field) or h.field.startswith(path))
-            for h in self.hits
-        ):
+        if any((secret in h.secret or h.secret in secret) and _same_place(path, h.field) for h in self.hits):
             return
         written = needles or _json_forms(secret)
         self.hits.append(Hit(rule, severity, path, secret, written, detail))
 
     def rules_in(self, text: str) -> list[SecretRule]:
-        """The rules worth running on `text`: the line's own, or a fresh lookup for decoded text."""
-        if text not in self.raw:
+        """The rules worth running on `text`: those of the line that `text` holds a keyword of, or a
+        fresh lookup for decoded text (its keywords need not be in the line as written)."""
+        if self.decoding or self.fresh_lookup:
             return rules_for(text)
         lowered = text.lower()
         return [r for r in self.rules if holds_keyword(r, text, lowered)]
+
+    def decoded_leaf(self, key: str, path: str, value: str, written: str, depth: int):
+        """_leaf for a value decoded from how it was written (percent-encoding, +)."""
+        self.decoding += value != written
+        try:
+            _leaf(self, key, path, value, depth, needles=[written] + _json_forms(written))
+        finally:
+            self.decoding -= value != written
+
+
+def _same_place(one: str, other: str) -> bool:
+    """One field, a field and a part of it (`uri`, `uri?token`, `body.x`), or free text and anything."""
+    if one == other or not one or not other:
+        return True
+    shorter, longer = sorted((one, other), key=len)
+    return longer.startswith(shorter) and longer[len(shorter)] in "?.["
 
 
 def _json_forms(value: str) -> list[str]:
@@ -183,20 +198,11 @@ def _structured_text(record: Record, path: str, text: str, depth: int):
                     not plausible_assignment(param, value) or vendor_owns(param, record.rules_in(text), value)
                 ):
                     continue
-                _leaf(
-                    record, param, f"{where}{param}", value, depth, needles=[written] + _json_forms(written)
-                )
+                record.decoded_leaf(param, f"{where}{param}", value, written, depth)
             # a percent-encoded value of any parameter (a database URL in ?target=, a card) is read decoded
             if depth < MAX_EMBEDDED_DEPTH:
                 for param, value, written in F.encoded_params(query):
-                    _leaf(
-                        record,
-                        param,
-                        f"{where}{param}",
-                        value,
-                        depth + 1,
-                        needles=[written] + _json_forms(written),
-                    )
+                    record.decoded_leaf(param, f"{where}{param}", value, written, depth + 1)
     for header, value in _KEY_HEADER_TEXT.findall(text):
         if plausible_assignment(header, value) and not vendor_owns(header, record.rules_in(text), value):
             record.add(
@@ -346,6 +352,7 @@ def scan_line(raw: str, ts: datetime | None = None, keywords: list[str] | None =
     """Every secret in one log line: field-aware for JSON objects, text rules for anything else.
     `keywords`: the catalog keywords the line holds, when the caller found them already."""
     record = Record(ts, raw, rules_for(raw) if keywords is None else rules_with(set(keywords)))
+    record.fresh_lookup = "\\u" in raw
     stripped = raw.strip()
     parsed = parse_object(stripped) if stripped.startswith("{") else None
     if isinstance(parsed, dict | Pairs):
