@@ -16,10 +16,16 @@ class InputError(Exception):
 
 
 def time_bounds(since: str | None, until: str | None, tz: str) -> tuple[datetime | None, datetime | None]:
+    """--since and --until as times; an error a user can fix when one cannot be read, or when the range
+    they make is empty (an inverted range would report "nothing found", exit 0)."""
     try:
-        return (parse_user_time(since, tz) if since else None, parse_user_time(until, tz) if until else None)
+        start = parse_user_time(since, tz) if since else None
+        end = parse_user_time(until, tz) if until else None
     except (ValueError, OverflowError) as exc:
         raise InputError(f"cannot read the time {since if since else until!r}: {exc}") from exc
+    if start is not None and end is not None and start >= end:
+        raise InputError(f"--since {since} is not before --until {until}: the range holds no time")
+    return start, end
 
 
 def within(events: pl.DataFrame, since: datetime | None, until: datetime | None) -> pl.DataFrame:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import click
 
 from forensics_cli.durations import parse_duration
-from forensics_cli.render.machine import FORMATS
+from forensics_cli.render.machine import FORMATS, format_for
+from forensics_cli.session import InputError, time_bounds
 
 FORMAT_CHOICE = click.Choice(FORMATS, case_sensitive=False)
 
@@ -114,6 +115,12 @@ def common_options(command):
         quiet,
         **kwargs,
     ):
+        if output and not fmt:
+            try:
+                format_for(output, None)  # before any log is read: the mistake costs nothing
+            except ValueError as exc:
+                raise InputError(f"-o {output}: {exc}") from exc
+        time_bounds(since, until, tz)  # an inverted or unreadable range, before any log is read
         common = CommonArgs(
             default_paths(paths),
             fmt.lower() if fmt else None,

@@ -37,12 +37,22 @@ def serialize(frame: pl.DataFrame, fmt: str, raw_csv: bool = False) -> str:
     raise ValueError(fmt)
 
 
+# -o names with these endings (or none) get the table as text
+TEXT_EXTENSIONS = {"", ".txt", ".log", ".out", ".text"}
+
+
 def format_for(output: str | None, fmt: str | None) -> str:
-    """--format wins; else the extension of -o; else a table."""
+    """--format wins; else the extension of -o; else a table. An extension no format writes (`.xlsx`) is
+    a ValueError: a text table in a file named .xlsx opens as a broken spreadsheet."""
     if fmt:
         return fmt
     if output:
-        return EXTENSION_FORMATS.get(os.path.splitext(output)[1].lower(), "table")
+        extension = os.path.splitext(output)[1].lower()
+        if extension in EXTENSION_FORMATS:
+            return EXTENSION_FORMATS[extension]
+        if extension not in TEXT_EXTENSIONS:
+            known = ", ".join(sorted(EXTENSION_FORMATS))
+            raise ValueError(f"no format writes {extension} files (-o takes {known}, or .txt for the table)")
     return "table"
 
 

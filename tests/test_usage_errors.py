@@ -1,0 +1,52 @@
+"""Usage mistakes issue 15 names: one line on stderr, exit 2, before any log is read, nothing written."""
+
+import pytest
+
+from tests.conftest import at, seed_line, write_log
+
+
+@pytest.fixture
+def logs(tmp_path):
+    return write_log(tmp_path / "logs" / "api.log", [seed_line(at(0), path="/health")]).parent
+
+
+@pytest.mark.parametrize("command", ["timeline", "bruteforce", "gaps", "scan-secrets"])
+def test_an_inverted_time_range_is_a_usage_error(run, logs, command):
+    result = run(command, "--since", "2026-11-20", "--until", "2026-11-19", logs)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: --since 2026-11-20 is not before --until 2026-11-19: the range holds no time"
+    ]
+    assert result.stdout == ""
+
+
+def test_an_empty_range_is_one_too_but_a_range_of_one_second_is_not(run, logs):
+    assert (
+        run("gaps", "--since", "2026-11-20T10:00:00Z", "--until", "2026-11-20T10:00:00Z", logs).exit_code == 2
+    )
+    assert run(
+        "gaps", "--since", "2026-11-20T10:00:00Z", "--until", "2026-11-20T10:00:01Z", logs
+    ).exit_code in (0, 1)
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "out.html", "report.parquet"])
+def test_an_output_extension_no_format_writes_is_a_usage_error_and_writes_nothing(run, logs, tmp_path, name):
+    target = tmp_path / name
+    result = run("gaps", "-o", target, logs)
+    assert result.exit_code == 2 and f"no format writes {target.suffix} files" in result.stderr
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "first"), [("out.txt", "Silences"), ("out.jsonl", "{"), ("out", "Silences")]
+)
+def test_text_and_machine_extensions_still_write(run, logs, tmp_path, name, first):
+    target = tmp_path / name
+    result = run("gaps", "-q", "--min-gap", "1s", "-o", target, logs)
+    assert result.exit_code in (0, 1) and target.exists()
+
+
+def test_format_wins_over_an_unknown_extension(run, logs, tmp_path):
+    target = tmp_path / "out.xlsx"
+    assert run("gaps", "-q", "--format", "csv", "-o", target, logs).exit_code in (0, 1)
+    assert target.read_text().startswith("kind,")
