@@ -110,9 +110,35 @@ def sniff(path: str) -> tuple[str, str | None, str]:
     return compression, None, ""
 
 
-def _walk(root: Path, errors: list[tuple[str, str]], inside: Callable[[str], bool]):
+# directories that are never evidence, skipped when no PATHS were given (a crawl of the current directory)
+TOOL_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+    ".nox",
+    ".cache",
+    ".venv",
+    "venv",
+    ".idea",
+    ".vscode",
+}
+
+
+def is_tool_dir(path: Path) -> bool:
+    """A version-control, package, cache or virtual-environment directory (a `pyvenv.cfg` marks any venv)."""
+    return path.name in TOOL_DIRS or (path / "pyvenv.cfg").is_file()
+
+
+def _walk(root: Path, errors: list[tuple[str, str]], inside: Callable[[str], bool], skip_tool_dirs=False):
     """Files under root, depth first without recursion (a tree 10,000 levels deep is fine), following no
-    directory twice (symlink loops) and no link whose target leaves the given PATHS (`inside`)."""
+    directory twice (symlink loops) and no link whose target leaves the given PATHS (`inside`); with
+    `skip_tool_dirs`, not into directories that are never evidence (TOOL_DIRS, virtual environments)."""
     seen_dirs: set[str] = set()
     stack = [root]
     while stack:
@@ -140,7 +166,8 @@ def _walk(root: Path, errors: list[tuple[str, str]], inside: Callable[[str], boo
                     reason = f"{LINK_OUTSIDE}{target} (not followed; --follow-links reads it)"
                     errors.append((str(path), reason))
                 elif entry.is_dir():
-                    subdirectories.append(path)
+                    if not (skip_tool_dirs and is_tool_dir(path)):
+                        subdirectories.append(path)
                 else:
                     yield path
             except OSError as exc:
@@ -148,7 +175,7 @@ def _walk(root: Path, errors: list[tuple[str, str]], inside: Callable[[str], boo
         stack.extend(reversed(subdirectories))  # the same order a recursive walk gives
 
 
-def discover(paths: list[str], follow_links: bool = False) -> list[Candidate]:
+def discover(paths: list[str], follow_links: bool = False, skip_tool_dirs: bool = False) -> list[Candidate]:
     """Every file under `paths`, sniffed and in rotation order (oldest first within each set). A
     symbolic link whose target is outside every given path is reported, not read, unless follow_links.
 
@@ -168,7 +195,7 @@ def discover(paths: list[str], follow_links: bool = False) -> list[Candidate]:
     for given in paths:
         root = Path(given)
         if root.is_dir():
-            files, base = list(_walk(root, errors, inside)), root
+            files, base = list(_walk(root, errors, inside, skip_tool_dirs)), root
         else:
             files, base = [root], root.parent
         for path in sorted(files, key=os.path.islink):  # a file and a link to it: the file's name is kept

@@ -54,6 +54,7 @@ class LoadOptions:
     processes: bool = True  # allow worker processes for large inputs
     rehash: bool = False  # hash every file again, even when the cache index knows it (a hash is printed)
     follow_links: bool = False  # read files behind symbolic links that leave the given paths
+    skip_tool_dirs: bool = False  # no PATHS were given: .git, node_modules, venvs... are not evidence
 
     def settings_key(self) -> str:
         """What, besides a file's bytes, decides its normalized events (keys the cache)."""
@@ -233,7 +234,7 @@ def load(
 ) -> LoadResult:
     """Every log file under `paths` as one lazy event frame, files read in parallel (and cached)."""
     options = options or LoadOptions()
-    candidates = discover(paths, options.follow_links)
+    candidates = discover(paths, options.follow_links, options.skip_tool_dirs)
     cache, notes = _open_cache(options)
     # per file: (its events: a directory of parts, a frame held in memory, or None; rejects; report)
     results: list[tuple] = [None] * len(candidates)

@@ -52,6 +52,7 @@ def load_events(
     on_file: Callable[[FileReport], None] | None = None,
     rehash: bool = False,
     follow_links: bool = False,
+    skip_tool_dirs: bool = False,
 ) -> LoadResult:
     """Load, then keep [since, until). Raises InputError for what the user must fix."""
     try:
@@ -70,6 +71,7 @@ def load_events(
         use_cache=use_cache,
         rehash=rehash,
         follow_links=follow_links,
+        skip_tool_dirs=skip_tool_dirs,
     )
     try:
         result = load(paths, options, on_file)

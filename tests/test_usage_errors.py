@@ -1,5 +1,7 @@
 """Usage mistakes issue 15 names: one line on stderr, exit 2, before any log is read, nothing written."""
 
+import json
+
 import pytest
 
 from tests.conftest import at, seed_line, write_log
@@ -50,3 +52,39 @@ def test_format_wins_over_an_unknown_extension(run, logs, tmp_path):
     target = tmp_path / "out.xlsx"
     assert run("gaps", "-q", "--format", "csv", "-o", target, logs).exit_code in (0, 1)
     assert target.read_text().startswith("kind,")
+
+
+def _tree(root):
+    record = seed_line(at(0), path="/health")
+    write_log(root / "logs" / "api.log", [record])
+    write_log(root / ".git" / "logs" / "HEAD.log", [record])  # JSON-looking, never evidence
+    write_log(root / "node_modules" / "pkg" / "audit.log", [record])
+    (root / "env").mkdir()
+    (root / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    write_log(root / "env" / "lib" / "events.log", [record])
+
+
+def test_without_paths_the_current_directory_is_read_without_tool_directories(run, tmp_path, monkeypatch):
+    _tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("APIFORENSICS_LOGS", raising=False)
+    result = run("ingest", "--format", "jsonl", "--no-cache")
+    files = [json.loads(line)["file"] for line in result.stdout.splitlines()]
+    assert files == ["logs/api.log"]
+    assert f"no PATHS given: reading {tmp_path}" in " ".join(result.stderr.split())
+
+
+def test_paths_given_are_read_whole_tool_directories_included(run, tmp_path):
+    _tree(tmp_path)
+    result = run("ingest", "--format", "jsonl", "--no-cache", tmp_path)
+    files = sorted(
+        json.loads(line)["file"].removeprefix(f"{tmp_path}/") for line in result.stdout.splitlines()
+    )
+    assert files == [
+        ".git/logs/HEAD.log",
+        "env/lib/events.log",
+        "env/pyvenv.cfg",
+        "logs/api.log",
+        "node_modules/pkg/audit.log",
+    ]
+    assert "no PATHS given" not in result.stderr

@@ -1,5 +1,6 @@
 """The commands. Each one: load events, run one analysis, render, exit with the SPEC's code."""
 
+import os
 import sys
 from datetime import timedelta
 
@@ -37,6 +38,8 @@ from forensics_cli.subsets import DEFAULT_LOGIN_PATHS
 
 
 def _load(common: CommonArgs, rehash: bool = False):
+    if common.implicit_paths and not common.quiet:  # say what is read when nobody named it
+        print_hint(f"no PATHS given: reading {os.path.abspath('.')} (not .git, node_modules, venvs, caches)")
     with progress("logs", not common.quiet) as on_file:
         result = load_events(
             common.paths,
@@ -50,6 +53,7 @@ def _load(common: CommonArgs, rehash: bool = False):
             on_file=on_file,
             rehash=rehash,
             follow_links=common.follow_links,
+            skip_tool_dirs=common.implicit_paths,
         )
     print_notes(result.notes, common.quiet)
     return result

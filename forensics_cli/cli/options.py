@@ -28,6 +28,7 @@ class CommonArgs:
     no_cache: bool
     cache_dir: str | None
     follow_links: bool = False
+    implicit_paths: bool = False  # no PATHS and no $APIFORENSICS_LOGS: the current directory is crawled
 
 
 def default_paths(paths: tuple[str, ...]) -> list[str]:
@@ -135,6 +136,7 @@ def common_options(command):
             no_cache,
             cache_dir,
             follow_links,
+            implicit_paths=not paths and not os.environ.get("APIFORENSICS_LOGS", "").strip(os.pathsep),
         )
         return command(common, **kwargs)
 
