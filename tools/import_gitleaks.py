@@ -12,7 +12,6 @@ Rules listed in SKIPPED are left out, with the reason.
 """
 
 import json
-import math
 import re
 import sys
 import tomllib
@@ -21,6 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from regex_sample import sample  # noqa: E402
+
+from forensics_cli.secrets.validators import shannon_entropy  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
 RULES_DIR = ROOT / "forensics_cli" / "secrets" / "rules"
@@ -235,7 +236,7 @@ class _Evaluator:
                     drawn = sample(to_python(plain[0]), f"{self.seed}:{self.counter}")
                 except re.error:
                     return None
-                if _entropy(drawn) >= floor:
+                if shannon_entropy(drawn) >= floor:
                     return drawn
             return None
         if name == "secrets.NewSecret" and plain and isinstance(plain[0], str):
@@ -316,11 +317,6 @@ class _Evaluator:
             else:
                 self.take()
         return lists
-
-
-def _entropy(text: str) -> float:
-    counts = {c: text.count(c) for c in set(text)}
-    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values()) if text else 0.0
 
 
 def examples(go_dir: Path) -> dict[str, dict[str, list[str]]]:

@@ -34,6 +34,7 @@ class SecretFindings:
 
 
 LINE_COLUMNS = ["file", "line", "ts", "raw", "request_id", "ip", "user"]
+EVENT_ONLY = ("request_id", "ip", "user")  # what a rejected or free-text line has no value for
 
 
 def is_text_file(report: FileReport) -> bool:
@@ -53,14 +54,13 @@ def _text_file_lines(report: FileReport) -> pl.DataFrame:
         pl.col("line").cast(pl.Int64),
         pl.lit(None, dtype=TS_DTYPE).alias("ts"),
         "raw",
-        *(pl.lit(None, dtype=pl.String).alias(c) for c in ("request_id", "ip", "user")),
+        *(pl.lit(None, dtype=pl.String).alias(c) for c in EVENT_ONLY),
     )
 
 
 def _all_lines(result: LoadResult) -> pl.LazyFrame:
     """Parsed events and rejected lines alike: a traceback is where keys leak most."""
-    columns = LINE_COLUMNS
-    parsed = result.events.select(columns)
+    parsed = result.events.select(LINE_COLUMNS)
     # a rejected line (a traceback) takes the time of the last parsed line before it in its file
     rejected_files = result.rejects["file"].unique().to_list()
     times = (
@@ -74,8 +74,8 @@ def _all_lines(result: LoadResult) -> pl.LazyFrame:
         result.rejects.select("file", "line", "raw")
         .sort("file", "line")
         .join_asof(times, on="line", by="file", strategy="backward", check_sortedness=False)
-        .with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in ("request_id", "ip", "user"))
-        .select(columns)
+        .with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in EVENT_ONLY)
+        .select(LINE_COLUMNS)
     )
     text = [_text_file_lines(r).lazy() for r in result.reports if is_text_file(r)]
     return pl.concat([parsed, rejected.lazy(), *text])

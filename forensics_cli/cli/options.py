@@ -31,13 +31,15 @@ class CommonArgs:
     implicit_paths: bool = False  # no PATHS and no $APIFORENSICS_LOGS: the current directory is crawled
 
 
+def _env_paths() -> list[str]:
+    return [p for p in os.environ.get("APIFORENSICS_LOGS", "").split(os.pathsep) if p]
+
+
 def default_paths(paths: tuple[str, ...]) -> list[str]:
     """PATHS, else $APIFORENSICS_LOGS (os.pathsep-separated), else the current directory."""
     if paths:
         return list(paths)
-    env = os.environ.get("APIFORENSICS_LOGS", "")
-    found = [p for p in env.split(os.pathsep) if p]
-    return found or ["."]
+    return _env_paths() or ["."]
 
 
 def common_options(command):
@@ -136,7 +138,7 @@ def common_options(command):
             no_cache,
             cache_dir,
             follow_links,
-            implicit_paths=not paths and not os.environ.get("APIFORENSICS_LOGS", "").strip(os.pathsep),
+            implicit_paths=not paths and not _env_paths(),
         )
         return command(common, **kwargs)
 

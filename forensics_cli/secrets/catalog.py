@@ -85,7 +85,11 @@ class SecretRule:
 
     def mask_prefix(self, secret: str) -> str:
         """The fixed start of the secret that masking keeps (`ghp_`), or ''."""
-        return next((p for p in self.mask_prefixes if secret.startswith(p)), "")
+        return _leading(self.mask_prefixes, secret)
+
+
+def _leading(prefixes: tuple[str, ...], value: str) -> str:
+    return next((p for p in prefixes if value.startswith(p)), "")
 
 
 def is_exact_keyword(keyword: str) -> bool:
@@ -129,16 +133,21 @@ class FieldRule:
     flag: tuple[str, ...]
     ignore: tuple[str, ...]
 
+    def mask_prefix(self, secret: str) -> str:
+        """The scheme that masking keeps (`Bearer `), or ''."""
+        return _leading(self.mask_prefixes, secret)
+
 
 def load(directory: Path = RULES_DIR) -> tuple[list[SecretRule], list[FieldRule]]:
     """The value rules (ours, then gitleaks' that ours do not replace) and the field rules."""
     rules: list[SecretRule] = []
     field_rules: list[FieldRule] = []
     replaced: dict[str, int] = {}  # a replaced gitleaks rule id -> the index of the rule replacing it
+    loaded: set[str] = set()
     for name in RULE_FILES:
         data = tomllib.loads((directory / name).read_text(encoding="utf-8"))
         for entry in data.get("rule", []):
-            if any(r.id == entry["id"] for r in rules):  # a later catalog's copy of a rule already loaded
+            if entry["id"] in loaded:  # a later catalog's copy of a rule already loaded
                 continue
             if entry["id"] in replaced:  # its allowlist (known public keys, stopwords) still applies
                 index = replaced[entry["id"]]
@@ -150,6 +159,7 @@ def load(directory: Path = RULES_DIR) -> tuple[list[SecretRule], list[FieldRule]
                 continue
             rule = _rule(entry)
             replaced.update(dict.fromkeys(rule.replaces, len(rules)))
+            loaded.add(rule.id)
             rules.append(rule)
         for entry in data.get("field_rule", []):
             prefixes = tuple(filter(None, entry.get("mask_prefix", "").split("|")))
@@ -167,7 +177,6 @@ def load(directory: Path = RULES_DIR) -> tuple[list[SecretRule], list[FieldRule]
 
 
 RULES, FIELD_RULES = load()
-VALUE_RULES = [r for r in RULES if r.role == "value"]
 ASSIGNMENT_RULES = [r for r in RULES if r.role == "assignment"]
 BY_ID: dict[str, SecretRule | FieldRule] = {r.id: r for r in [*RULES, *FIELD_RULES]}
 
@@ -205,17 +214,19 @@ def holds_keyword(rule: SecretRule, text: str, lowered: str) -> bool:
 _ESCAPED_WHITESPACE = re.compile(r"\\[nrt]")
 
 
+def _views(text: str) -> list[str]:
+    """The text, and the text with literal `\\n`, `\\t`, `\\r` as the whitespace they stand for."""
+    unescaped = _ESCAPED_WHITESPACE.sub(" ", text) if "\\" in text else text
+    return [text, unescaped] if unescaped != text else [text]
+
+
 def scan_value(text: str, rules: list[SecretRule] | None = None) -> list[tuple[SecretRule, Found]]:
     """Every (rule, finding) of the value rules in the text. A literal `\\n` (an escaped multi-line
     string, a Python repr) counts as the whitespace it stands for, so a token right after it is found."""
     candidates = [r for r in (rules_for(text) if rules is None else rules) if r.role == "value"]
     if not candidates:
         return []
-    views = [text]
-    if "\\" in text:
-        unescaped = _ESCAPED_WHITESPACE.sub(" ", text)
-        if unescaped != text:
-            views.append(unescaped)
+    views = _views(text)
     found, seen = [], set()
     for rule in candidates:
         for view in views:
@@ -242,7 +253,7 @@ def vendor_owns(key: str, rules: list[SecretRule], value: str = "") -> bool:
 def scan_assignments(text: str) -> list[tuple[SecretRule, Found]]:
     """key = value, keyword-value and command-line forms in free text."""
     lowered = text.lower()
-    views = [text, _ESCAPED_WHITESPACE.sub(" ", text)] if "\\" in text else [text]
+    views = _views(text)
     found, seen = [], set()
     for rule in ASSIGNMENT_RULES:
         if holds_keyword(rule, text, lowered):

@@ -30,9 +30,7 @@ def mask(value: str, rule: str = "") -> str:
 def _mask_prefix(value: str, rule: str) -> str:
     """The fixed start the rule declares (`mask_prefix` in rules/*.toml) that the value begins with."""
     entry = BY_ID.get(rule)
-    if entry is None:
-        return ""
-    return next((p for p in entry.mask_prefixes if value.startswith(p)), "")
+    return entry.mask_prefix(value) if entry else ""
 
 
 def mask_in(text: str, hits) -> str:
