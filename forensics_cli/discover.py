@@ -78,19 +78,34 @@ def base_service(name: str) -> str:
 
 
 NO_JSON_TEXT = "no JSON object in the first 64 KB"  # text, not a JSON log: scan-secrets reads it as text
+CLOUDTRAIL_DIGEST = "CloudTrail digest file: an integrity record, not a log (apiforensics verify checks it)"
+
+
+def is_cloudtrail_digest(head: bytes) -> bool:
+    """A CloudTrail digest (hashes of the hour's log files, a link to the previous digest), by content."""
+    return head.lstrip().startswith(b"{") and b'"digestS3Object"' in head and b'"logFiles"' in head
 
 
 def sniff(path: str) -> tuple[str, str | None, str]:
     """(compression, skip status or None, reason) from the file's first decompressed bytes."""
+    return sniff_head(path)[:3]
+
+
+def sniff_head(path: str) -> tuple[str, str | None, str, bytes]:
+    """sniff()'s answer and the first SNIFF_BYTES decompressed bytes it was judged on."""
     try:
         compression = compression_of(path)
         head = read_head(path, compression, SNIFF_BYTES)
     except PermissionError:
-        return "none", "unreadable", "permission denied"
+        return "none", "unreadable", "permission denied", b""
     except UnsupportedCompression as exc:
-        return "zstd", "unreadable", str(exc)
+        return "zstd", "unreadable", str(exc), b""
     except OSError as exc:
-        return "none", "unreadable", exc.strerror or str(exc)
+        return "none", "unreadable", exc.strerror or str(exc), b""
+    return (*_judged(path, compression, head), head)
+
+
+def _judged(path: str, compression: str, head: bytes) -> tuple[str, str | None, str]:
     if not head:
         if compression != "none":  # bz2 and xz give nothing before a whole block: a cut file looks empty
             stream = DecompressedStream(path, compression)
@@ -103,6 +118,8 @@ def sniff(path: str) -> tuple[str, str | None, str]:
         return compression, "not_a_log", "UTF-16 text (convert with iconv -f UTF-16 -t UTF-8)"
     if head.count(b"\x00") > len(head) // 10:
         return compression, "not_a_log", "binary content (NUL bytes)"
+    if is_cloudtrail_digest(head):
+        return compression, "not_a_log", CLOUDTRAIL_DIGEST
     # a log when a line of the first 64 KB opens a JSON object (a log may open with a long traceback),
     # or the file opens a JSON array (an export of records)
     if not _JSON_OPENING.search(head) and not head.lstrip().startswith(b"["):

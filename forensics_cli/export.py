@@ -3,10 +3,11 @@
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import polars as pl
 
-from forensics_cli.guard import EvidenceGuard, OutputError, write_new
+from forensics_cli.guard import EvidenceGuard, OutputError, record_output, write_new
 from forensics_cli.render.machine import for_machines
 
 
@@ -43,6 +44,8 @@ def _write_partitions(events: pl.DataFrame, directory: str):
         if os.path.exists(directory):
             os.rmdir(directory)
         os.replace(staging, directory)
+        for written in sorted(p for p in Path(directory).rglob("*") if p.is_file()):
+            record_output(written)
     finally:
         if os.path.exists(staging):
             shutil.rmtree(staging, ignore_errors=True)

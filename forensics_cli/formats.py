@@ -41,7 +41,12 @@ def _paths(where: str, field: str, value) -> tuple[str, ...]:
 
 
 def parse_user_format(mapping: dict, where: str) -> LogFamily:
-    """A LogFamily from a decoded TOML document (see the module docstring); FieldMapError when unusable."""
+    """A LogFamily from a decoded TOML document (see the module docstring); FieldMapError when unusable.
+    A [chain] table is for `verify` (integrity/hashchain.py), not part of the format."""
+    if "chain" in mapping:
+        mapping = {key: value for key, value in mapping.items() if key != "chain"}
+        if not mapping:
+            raise FieldMapError(f"{where}: declares only a [chain]: give it to `apiforensics verify`")
     full_form = bool(set(mapping) & (_TOP_LEVEL - {"service"}))
     simple = dict(mapping.get("fields", {})) if full_form else dict(mapping)
     fields, outcomes, durations, service = {}, [], [], ()

@@ -92,6 +92,24 @@ class EvidenceGuard:
             self._refuse(str(path), "it is a hard link to an input")
 
 
+_WRITTEN: list[str] = []  # every output file this command wrote, for its evidence manifest
+
+
+def record_output(path: str | Path) -> None:
+    """Remember an output file this command wrote (write_new does it for every file it writes)."""
+    _WRITTEN.append(os.path.abspath(path))
+
+
+def outputs_written() -> list[str]:
+    """The output files written since the command started, in the order they were written."""
+    return list(_WRITTEN)
+
+
+def forget_outputs() -> None:
+    """A command starts: nothing written yet (tests run many commands in one process)."""
+    _WRITTEN.clear()
+
+
 def write_new(target: str | Path, write: Callable[[str], None]) -> None:
     """Call `write(temporary)` on a file created exclusively beside `target`, then rename it into place:
     an existing `target` (a link, a hard link to evidence) is replaced as a name, never written to."""
@@ -101,6 +119,7 @@ def write_new(target: str | Path, write: Callable[[str], None]) -> None:
     try:
         write(temporary)
         os.replace(temporary, target)
+        record_output(target)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)

@@ -16,6 +16,7 @@ COMMANDS = [
     ["takeover"],
     ["scan-secrets"],
     ["gaps"],
+    ["verify"],
     ["cache"],
     ["cache", "clear"],
     ["cache", "path"],

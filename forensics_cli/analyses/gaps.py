@@ -309,6 +309,11 @@ def find_gaps(
     rows += _stopped_early(data, options)
     if options.retention_s:
         rows += _retention(data, options.retention_s)
+    return gap_rows(rows)
+
+
+def gap_rows(rows: list[dict]) -> pl.DataFrame:
+    """Rows of gaps' columns as a frame, most severe first, then by time, service, file and line."""
     types = [pl.String, pl.String, TS_DTYPE, TS_DTYPE, pl.Float64, pl.String, pl.String, pl.Int64, pl.String]
     frame = pl.DataFrame(rows, schema=dict(zip(GAP_COLUMNS, types, strict=True)))
     order = pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from forensics_cli.discover import NO_JSON_TEXT
+from forensics_cli.discover import CLOUDTRAIL_DIGEST, NO_JSON_TEXT
 from forensics_cli.guard import EvidenceGuard
 from forensics_cli.ingest_file import FileReport
 from forensics_cli.load import LoadResult
@@ -40,7 +40,7 @@ EVENT_ONLY = ("request_id", "ip", "user")  # what a rejected or free-text line h
 def is_text_file(report: FileReport) -> bool:
     """A readable text file that holds no JSON (a plain stderr log, a config dump): not a log to the
     analyses, but its lines can still hold a leaked key."""
-    return report.status == "not_a_log" and report.reason == NO_JSON_TEXT
+    return report.status == "not_a_log" and report.reason in (NO_JSON_TEXT, CLOUDTRAIL_DIGEST)
 
 
 def _text_file_lines(report: FileReport) -> pl.DataFrame:

@@ -6,6 +6,7 @@ from polars.exceptions import PanicException
 from forensics_cli import __version__
 from forensics_cli.cache import CacheBusy, release_locks
 from forensics_cli.cli.commands import register
+from forensics_cli.guard import forget_outputs
 from forensics_cli.render.machine import OutputError
 from forensics_cli.render.safe import terminal_safe
 from forensics_cli.session import InputError
@@ -33,7 +34,12 @@ class ForensicsGroup(click.Group):
     """Turns a user's mistake into the SPEC's one-line error with exit code 2, and a bug into a one-line
     error with exit code 3; --debug shows tracebacks."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["argv"] = list(args)  # the command line as given, for an evidence manifest
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
+        forget_outputs()  # a new command has written nothing yet
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):

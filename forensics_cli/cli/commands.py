@@ -9,7 +9,7 @@ import click
 from forensics_cli.analyses import secrets_report
 from forensics_cli.analyses.bruteforce import Thresholds, detect
 from forensics_cli.analyses.gap_input import gap_input
-from forensics_cli.analyses.gaps import GapOptions, coverage, find_gaps, parse_retention
+from forensics_cli.analyses.gaps import GapOptions, coverage, find_gaps, gap_rows, parse_retention
 from forensics_cli.analyses.ingest import all_read_whole, ingest_report
 from forensics_cli.analyses.scales import LONG_SCALES
 from forensics_cli.analyses.sources import DEFAULT_V6_PREFIX
@@ -56,6 +56,7 @@ def _load(common: CommonArgs, rehash: bool = False):
             skip_tool_dirs=common.implicit_paths,
         )
     print_notes(result.notes, common.quiet)
+    common.inputs = [report.file for report in result.reports]  # what a --manifest lists
     return result
 
 
@@ -435,7 +436,8 @@ def gaps(common: CommonArgs, min_gap, max_skew, retention):
     """Stretches of time the logs do not cover, and signs of tampering or damage, per service.
 
     Kinds: time_gap (an improbable silence, learnt from the service's own rate), missing_rotation,
-    truncated_file, out_of_order, overlap, retention, stopped_early. Exit 1 when anything is reported.
+    truncated_file, out_of_order, overlap, retention, stopped_early, unsigned (CloudTrail events no
+    digest among PATHS covers). Exit 1 when anything is reported.
     """
     try:
         retention_s = parse_retention(retention) if retention else None
@@ -445,9 +447,33 @@ def gaps(common: CommonArgs, min_gap, max_skew, retention):
     options = GapOptions(min_gap_s=min_gap, max_skew_s=max_skew, retention_s=retention_s)
     data = gap_input(result.events, result.reports, options.max_skew_s)
     rows = find_gaps(data, result.reports, options)
+    unsigned = _unsigned(result)
+    if unsigned:
+        rows = gap_rows(rows.to_dicts() + unsigned)
     _output(common, result, rows, lambda: gaps_view(rows, coverage(data.active)))
     print_summary(result.reports, common.quiet)
     sys.exit(1 if rows.height else 0)
+
+
+def _unsigned(result) -> list[dict]:
+    """gaps' `unsigned` rows: CloudTrail events of log files that no digest among the inputs lists."""
+    from forensics_cli.analyses.unsigned import unsigned_stretches
+    from forensics_cli.discover import CLOUDTRAIL_DIGEST
+    from forensics_cli.integrity.cloudtrail import Digest, base, listed_logs, log_trail, read_digest, trail_of
+
+    digests = [read_digest(r.file) for r in result.reports if r.reason == CLOUDTRAIL_DIGEST]
+    digests = [d for d in digests if isinstance(d, Digest)]
+    if not digests:
+        return []
+    signed = listed_logs(digests)
+    trails: dict[tuple[str, str], tuple[list[str], set[str]]] = {trail_of(d): ([], set()) for d in digests}
+    for report in result.reports:
+        trail = log_trail(report.file)
+        if trail in trails:
+            trails[trail][0].append(report.file)
+            if base(report.file) not in signed:
+                trails[trail][1].add(report.file)
+    return unsigned_stretches(result.events, trails)
 
 
 @click.group()
@@ -473,6 +499,7 @@ def cache_path(cache_dir):
 
 def register(group: click.Group):
     from forensics_cli.cli.formats_command import formats
+    from forensics_cli.cli.verify_command import verify
 
-    for command in (ingest, timeline, bruteforce, takeover, scan_secrets, gaps, cache, formats):
+    for command in (ingest, timeline, bruteforce, takeover, scan_secrets, gaps, verify, cache, formats):
         group.add_command(command)

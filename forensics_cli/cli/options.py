@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import click
 
 from forensics_cli.durations import parse_duration
+from forensics_cli.guard import EvidenceGuard
 from forensics_cli.render.machine import FORMATS, format_for
 from forensics_cli.session import InputError, time_bounds
 
@@ -29,10 +30,17 @@ class CommonArgs:
     cache_dir: str | None
     follow_links: bool = False
     implicit_paths: bool = False  # no PATHS and no $APIFORENSICS_LOGS: the current directory is crawled
+    manifest: str | None = None  # --manifest FILE: what the result rests on, written when the command ends
+    inputs: list[str] | None = None  # the files the command read (set once the logs are loaded)
 
 
 def _env_paths() -> list[str]:
     return [p for p in os.environ.get("APIFORENSICS_LOGS", "").split(os.pathsep) if p]
+
+
+def implicit_paths(paths: tuple[str, ...]) -> bool:
+    """No PATHS and no $APIFORENSICS_LOGS: the current directory is crawled, without tool directories."""
+    return not paths and not _env_paths()
 
 
 def default_paths(paths: tuple[str, ...]) -> list[str]:
@@ -100,6 +108,13 @@ def common_options(command):
         help="Read files behind symbolic links that point outside PATHS (by default they are listed as "
         "unreadable, not read).",
     )
+    @click.option(
+        "--manifest",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Also write an evidence manifest: tool version, command line, settings, every input's size, "
+        "mtime and SHA-256, every output's SHA-256 (and FILE.sha256sum). `verify --manifest FILE` re-checks.",
+    )
     @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on stderr.")
     @functools.wraps(command)
     def wrapper(
@@ -115,6 +130,7 @@ def common_options(command):
         no_cache,
         cache_dir,
         follow_links,
+        manifest,
         quiet,
         **kwargs,
     ):
@@ -138,11 +154,57 @@ def common_options(command):
             no_cache,
             cache_dir,
             follow_links,
-            implicit_paths=not paths and not _env_paths(),
+            implicit_paths=implicit_paths(paths),
+            manifest=manifest,
         )
-        return command(common, **kwargs)
+        if manifest:  # refused before any log is read when it would land in the evidence
+            EvidenceGuard(common.paths, []).check_file(manifest)
+        ended = False
+        try:
+            outcome = command(common, **kwargs)
+            ended = True
+            return outcome
+        except SystemExit as exc:
+            ended = exc.code in (0, 1, None)  # ran (nothing found, or findings): what it rests on is known
+            raise
+        finally:
+            if ended and manifest and common.inputs is not None:
+                _write_manifest(common)
 
     return wrapper
+
+
+def _write_manifest(common: CommonArgs) -> None:
+    """The evidence manifest of the command that just ran (integrity/manifest.py)."""
+    from datetime import UTC, datetime
+
+    from forensics_cli.formats import user_format_dir
+    from forensics_cli.guard import outputs_written
+    from forensics_cli.integrity.manifest import RunRecord, build_manifest, write_manifest
+    from forensics_cli.load import PARSER_VERSION
+    from forensics_cli.subsets import DEFAULT_LOGIN_PATHS
+
+    context = click.get_current_context(silent=True)
+    argv = list(context.meta.get("argv", [])) if context else []
+    user_formats = sorted(user_format_dir().glob("*.toml")) if user_format_dir().is_dir() else []
+    run = RunRecord(
+        argv=argv,
+        paths=common.paths,
+        settings={
+            "tz": common.tz,
+            "since": common.since,
+            "until": common.until,
+            "service": common.service,
+            "follow_links": common.follow_links,
+            "skip_tool_dirs": common.implicit_paths,
+            "parser_version": PARSER_VERSION,
+            "login_paths": list(DEFAULT_LOGIN_PATHS),
+        },
+        setting_files={"field_map": common.field_map}
+        | {f"user_format:{path.name}": str(path) for path in user_formats},
+    )
+    document = build_manifest(run, common.inputs or [], outputs_written(), datetime.now(UTC))
+    write_manifest(common.manifest, document, EvidenceGuard(common.paths, common.inputs or []))
 
 
 class Duration(click.ParamType):

@@ -6,6 +6,7 @@ from rich.text import Text
 
 from forensics_cli.render.tables import (
     cell,
+    common_prefix,
     frame_table,
     severity_style,
     sparkline,
@@ -255,3 +256,16 @@ def gaps_view(rows: pl.DataFrame, coverage: tuple):
     shown = to_seconds(shown, ["start"])
     columns = ["severity", "kind", "service", "start", "minutes", "evidence", "detail"]
     yield frame_table(shown, columns, title="Coverage and integrity problems", styler=severity_style)
+
+
+def verify_view(rows: pl.DataFrame, checked: list[str]):
+    """What was checked (a clean result is only as good as that), then one row per integrity problem."""
+    yield Panel(Text("\n").join(cell(line) for line in checked), title="verified", expand=False)
+    if rows.is_empty():
+        yield Text("no integrity problem found in what was checked", style="green")
+        return
+    shown = with_evidence(rows)  # file-level findings have no line: their evidence is the file alone
+    prefix = common_prefix(rows["file"].to_list())
+    shown = shown.with_columns(pl.coalesce(pl.col("evidence"), pl.col("file").str.strip_prefix(prefix)))
+    columns = ["severity", "kind", "start", "evidence", "subject", "detail"]
+    yield frame_table(shown, columns, title="Integrity problems", styler=severity_style)

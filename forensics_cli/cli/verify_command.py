@@ -1,0 +1,150 @@
+"""`apiforensics verify`: prove the logs were not altered, offline (docs/verify.md)."""
+
+import sys
+
+import click
+
+from forensics_cli.cli.options import FORMAT_CHOICE, default_paths, implicit_paths
+from forensics_cli.session import InputError
+
+
+def _signatures(values: tuple[str, ...]) -> dict[str, str]:
+    """--signature HEX (the newest digest) or NAME=HEX (a digest by file name), as a map."""
+    from forensics_cli.integrity.cloudtrail import base
+
+    given: dict[str, str] = {}
+    for value in values:
+        name, _, signature = value.rpartition("=")
+        signature = signature.strip().lower()
+        try:
+            bytes.fromhex(signature)
+        except ValueError:
+            raise click.BadParameter(
+                f"{value!r}: a signature is hexadecimal", param_hint="--signature"
+            ) from None
+        given[base(name) if name else ""] = signature
+    return given
+
+
+def _coverage_lines(coverage) -> list[str]:
+    lines = []
+    if coverage.digests or coverage.trail_logs:
+        signed = (
+            "signatures checked"
+            if coverage.signatures_checked
+            else "signatures NOT checked (no --public-keys)"
+        )
+        lines.append(f"CloudTrail: {coverage.digests} digests ({signed}), {coverage.trail_logs} log files")
+    if coverage.chains:
+        lines.append(f"hash chains: {len(coverage.chains)} files")
+    if coverage.manifest_inputs:
+        lines.append(f"manifest: {coverage.manifest_inputs} inputs hashed again")
+    if coverage.unchecked:
+        lines.append(
+            f"not checked: {coverage.unchecked} files (no digest, chain or manifest speaks for them)"
+        )
+    return lines or ["nothing: no digest, hash chain or manifest applies to these files"]
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--public-keys",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="CloudTrail's public keys: the JSON `aws cloudtrail list-public-keys` printed, saved while online.",
+)
+@click.option(
+    "--signature",
+    "signatures",
+    multiple=True,
+    metavar="[DIGEST=]HEX",
+    help="A digest's signature from its S3 metadata (x-amz-meta-signature): the newest digest's, or the "
+    "named digest's (a _backfill one). Repeatable.",
+)
+@click.option(
+    "--manifest",
+    "manifest_file",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Re-check a manifest written by --manifest: every input hashed again; changed, vanished and new "
+    "files named. Without PATHS, the manifest's own PATHS are read.",
+)
+@click.option(
+    "--field-map",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="A TOML file with a [chain] table: the hash-chained JSON lines to check (user formats' chains too).",
+)
+@click.option(
+    "--format", "fmt", type=FORMAT_CHOICE, default=None, help="table (default), csv, json or jsonl."
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result to FILE.")
+@click.option("--raw-csv", is_flag=True, help="CSV cells exactly as found (no formula prefix, no escaping).")
+@click.option("--follow-links", is_flag=True, help="Read files behind links that point outside PATHS.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+def verify(
+    paths, public_keys, signatures, manifest_file, field_map, fmt, output, raw_csv, follow_links, quiet
+):
+    """Prove the logs were not altered: CloudTrail digests, hash chains, an evidence manifest.
+
+    \b
+    CloudTrail: every log file a digest lists is present with its SHA-256, the digests chain
+    without a hole, and each signature verifies with CloudTrail's public key (--public-keys; the
+    newest digest's signature with --signature). Hash-chained JSON lines (a [chain] in --field-map):
+    lines altered, removed, inserted. --manifest: the inputs of an earlier run, hashed again.
+    Exit 0 when everything checked holds and every file was checked, 1 when anything is reported.
+    """
+    from forensics_cli.formats import user_format_dir
+    from forensics_cli.guard import EvidenceGuard
+    from forensics_cli.integrity import cloudtrail, hashchain, manifest
+    from forensics_cli.integrity import verify as verification
+    from forensics_cli.integrity.cloudtrail_keys import KeyFileError, load_public_keys
+    from forensics_cli.integrity.findings import findings_frame
+    from forensics_cli.render.machine import emit, format_for, serialize
+    from forensics_cli.render.report import print_hint, print_notes
+    from forensics_cli.render.tables import render_text
+    from forensics_cli.render.views import verify_view
+
+    try:
+        keys = load_public_keys(public_keys) if public_keys else None
+        chain_files = [field_map] if field_map else []
+        if user_format_dir().is_dir():
+            chain_files += sorted(user_format_dir().glob("*.toml"))
+        chains = hashchain.load_chains(chain_files)
+        loaded = manifest.load_manifest(manifest_file) if manifest_file else None
+    except (KeyFileError, hashchain.ChainError, manifest.ManifestError) as exc:
+        raise InputError(str(exc)) from exc
+    if field_map and not any(c.source == str(field_map) for c in chains):
+        raise InputError(f"--field-map {field_map} declares no [chain]: nothing for verify to check")
+    fmt = format_for(output, fmt)
+    if loaded is not None and not paths:
+        read = manifest.manifest_paths(loaded, manifest_file)
+    else:
+        read = default_paths(paths)
+    options = verification.VerifyOptions(
+        trail=cloudtrail.TrailOptions(keys, _signatures(signatures)),
+        chains=chains,
+        manifest=loaded,
+        manifest_path=manifest_file or "",
+        follow_links=follow_links,
+        skip_tool_dirs=implicit_paths(paths) and loaded is None,
+    )
+    try:
+        result = verification.verify(read, options)
+    except FileNotFoundError as exc:
+        raise InputError(f"no such file or directory: {exc.args[0]}") from exc
+    if not result.files:
+        raise InputError(f"no file found under {', '.join(read)}")
+    rows = findings_frame(result.findings)
+    guard = EvidenceGuard(read, result.files)
+    checked = _coverage_lines(result.coverage)
+    if fmt == "table":
+        emit(render_text(verify_view(rows, checked), to_file=bool(output)), output, guard)
+    else:
+        emit(serialize(rows, fmt, raw_csv=raw_csv), output, guard)
+    print_notes(result.notes, quiet)
+    if not quiet and fmt != "table":
+        for line in checked:
+            print_hint(f"verified: {line}")
+    sys.exit(1 if rows.height else 0)

@@ -1,0 +1,168 @@
+"""--manifest on every command, and verify --manifest: a round trip that finds one changed byte."""
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from forensics_cli.integrity.manifest import _sum_line
+
+
+@pytest.fixture
+def workdir(tmp_path, sample_copy, monkeypatch):
+    """A case directory: the evidence in logs/, reports in out/; commands run from it (relative paths)."""
+    shutil.move(str(sample_copy), tmp_path / "logs")
+    (tmp_path / "out").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _manifest(path="out/m.json") -> dict:
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def test_a_manifest_lists_what_the_report_rests_on(run, workdir):
+    result = run(
+        "gaps", "-q", "logs", "-o", "out/gaps.csv", "--tz", "Europe/Berlin", "--manifest", "out/m.json"
+    )
+    assert result.exit_code == 1  # gaps found in sample_logs/: the manifest is written all the same
+    manifest = _manifest()
+    assert manifest["command"] == [
+        "apiforensics",
+        "gaps",
+        "-q",
+        "logs",
+        "-o",
+        "out/gaps.csv",
+        "--tz",
+        "Europe/Berlin",
+        "--manifest",
+        "out/m.json",
+    ]
+    assert manifest["settings"]["tz"] == "Europe/Berlin" and manifest["cwd"] == str(workdir)
+    inputs = {entry["file"]: entry for entry in manifest["inputs"]}
+    assert sorted(inputs) == sorted(
+        str(p.relative_to(workdir)) for p in (workdir / "logs").rglob("*") if p.is_file()
+    )
+    rotated = inputs["logs/gateway/access.log-20261117.gz"]
+    assert rotated["compression"] == "gzip" and rotated["text_bytes"] > rotated["size"]
+    text = gzip.decompress((workdir / "logs/gateway/access.log-20261117.gz").read_bytes())
+    assert (rotated["lines"], rotated["text_sha256"]) == (text.count(b"\n"), hashlib.sha256(text).hexdigest())
+    assert "problem" not in rotated
+    assert inputs["logs/app/api-audit.log.3.gz"]["problem"] == "compressed stream ends early (file cut short)"
+    plain = inputs["logs/app/api-audit.log"]
+    assert plain["sha256"] == plain["text_sha256"]
+    live = (workdir / "logs/app/api-audit.log").read_bytes()
+    assert not live.endswith(b"\n")  # the live file ends in a half-written line: a line all the same
+    assert plain["lines"] == live.count(b"\n") + 1
+    assert [o["file"] for o in manifest["outputs"]] == [str(workdir / "out/gaps.csv")]
+    assert (
+        manifest["outputs"][0]["sha256"]
+        == hashlib.sha256((workdir / "out/gaps.csv").read_bytes()).hexdigest()
+    )
+
+
+def test_the_manifest_is_deterministic_apart_from_its_creation_time(run, workdir):
+    run("ingest", "-q", "logs", "-o", "out/a.csv", "--manifest", "out/m1.json")
+    run("ingest", "-q", "logs", "-o", "out/a.csv", "--manifest", "out/m2.json")
+    first, second = _manifest("out/m1.json"), _manifest("out/m2.json")
+    for manifest in (first, second):
+        manifest.pop("created")
+        manifest["command"][-1] = "out/m.json"
+    assert first == second
+
+
+def test_a_round_trip_finds_one_changed_byte(run, workdir):
+    assert run("ingest", "-q", "logs", "--manifest", "out/m.json").exit_code == 1  # the sample's cut file
+    result = run("verify", "--manifest", "out/m.json", "--format", "json")
+    assert json.loads(result.stdout) == [] and result.exit_code == 0
+    target = workdir / "logs/worker/worker.jsonl"
+    stamp = target.stat()
+    data = bytearray(target.read_bytes())
+    data[100] = ord("X") if data[100] != ord("X") else ord("Y")
+    target.write_bytes(bytes(data))
+    os.utime(target, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # timestomped: the mtime put back
+    result = run("verify", "--manifest", "out/m.json", "--format", "json")
+    rows = json.loads(result.stdout)
+    assert [(r["kind"], r["severity"], r["file"]) for r in rows] == [
+        ("file_changed", "critical", "logs/worker/worker.jsonl")
+    ]
+    assert "mtime unchanged (put back?)" in rows[0]["detail"] and "size" not in rows[0]["detail"]
+    assert result.exit_code == 1
+
+
+def test_vanished_and_appeared_files_are_named(run, workdir):
+    run("ingest", "-q", "logs", "--manifest", "out/m.json")
+    (workdir / "logs/gateway/access.log-20261116.gz").unlink()
+    (workdir / "logs/app/extra.log").write_text('{"msg": "planted"}\n')
+    rows = json.loads(run("verify", "--manifest", "out/m.json", "--format", "json").stdout)
+    assert sorted((r["kind"], r["file"]) for r in rows) == [
+        ("file_appeared", "logs/app/extra.log"),
+        ("file_vanished", "logs/gateway/access.log-20261116.gz"),
+    ]
+
+
+def test_a_recompressed_file_is_changed_but_its_text_is_not(run, workdir):
+    run("ingest", "-q", "logs", "--manifest", "out/m.json")
+    target = workdir / "logs/gateway/access.log-20261117.gz"
+    target.write_bytes(gzip.compress(gzip.decompress(target.read_bytes()), compresslevel=1, mtime=0))
+    rows = json.loads(run("verify", "--manifest", "out/m.json", "--format", "json").stdout)
+    assert [(r["kind"], r["file"]) for r in rows] == [("file_changed", "logs/gateway/access.log-20261117.gz")]
+    assert "same decompressed text" in rows[0]["detail"]
+
+
+def test_a_changed_output_is_named(run, workdir):
+    run("bruteforce", "-q", "logs", "-o", "out/bf.json", "--manifest", "out/m.json")
+    (workdir / "out/bf.json").write_text("[]\n")
+    rows = json.loads(run("verify", "--manifest", "out/m.json", "--format", "json").stdout)
+    assert [(r["kind"], r["severity"]) for r in rows] == [("file_changed", "medium")]
+    assert rows[0]["detail"].startswith("an output of the run")
+
+
+def test_the_sha256sum_list_is_checked_by_sha256sum(run, workdir):
+    run(
+        "timeline",
+        "-q",
+        "logs",
+        "--request-id",
+        "req-7f3a9c2e-compromise",
+        "-o",
+        "out/t.csv",
+        "--manifest",
+        "out/m.json",
+    )
+    listed = (workdir / "out/m.json.sha256sum").read_text().splitlines()
+    assert len(listed) == 9  # 8 inputs and the report
+    if shutil.which("sha256sum") is None:
+        pytest.skip("sha256sum (GNU coreutils) is not installed: the list's format is pinned below instead")
+    check = subprocess.run(["sha256sum", "-c", "--quiet", "out/m.json.sha256sum"], cwd=workdir)
+    assert check.returncode == 0
+
+
+def test_sum_lines_escape_names_as_gnu_does():
+    assert _sum_line("ab", "logs/a.log") == "ab  logs/a.log\n"
+    assert _sum_line("ab", "odd\nname\\x") == "\\ab  odd\\nname\\\\x\n"
+
+
+def test_a_manifest_inside_the_evidence_is_refused_before_reading(run, workdir):
+    before = sorted(p.name for p in (workdir / "logs").rglob("*"))
+    result = run("ingest", "-q", "logs", "--manifest", "logs/m.json")
+    assert result.exit_code == 2 and "inside the evidence" in result.stderr
+    assert sorted(p.name for p in (workdir / "logs").rglob("*")) == before
+
+
+def test_no_manifest_when_the_command_fails(run, workdir):
+    result = run("ingest", "-q", "missing-dir", "--manifest", "out/m.json")
+    assert result.exit_code == 2
+    assert not (workdir / "out/m.json").exists()
+
+
+def test_a_file_that_is_not_a_manifest_is_a_usage_error(run, workdir):
+    (workdir / "out/x.json").write_text("{}")
+    result = run("verify", "--manifest", "out/x.json")
+    assert result.exit_code == 2 and "not an apiforensics manifest" in result.stderr
