@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-bombs bench-success bench-secrets mutation samples clean
+.PHONY: demo test lint bench bench-bombs bench-success bench-secrets bench-verify mutation samples clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need Python 3.11 or newer (set PYTHON=...)"; exit 2; }
@@ -45,7 +45,11 @@ bench-secrets: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/secret_corpus.py --update-doc
 
-bench: bench-secrets
+# verify: a hash chain of 1M lines, a week of CloudTrail digests, a manifest re-check beside sha256sum -c
+bench-verify: $(STAMP)
+	$(BIN)/python benchmarks/verify_bench.py
+
+bench: bench-secrets bench-verify
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py
 
 samples: $(STAMP)
