@@ -166,3 +166,24 @@ def test_a_file_that_is_not_a_manifest_is_a_usage_error(run, workdir):
     (workdir / "out/x.json").write_text("{}")
     result = run("verify", "--manifest", "out/x.json")
     assert result.exit_code == 2 and "not an apiforensics manifest" in result.stderr
+
+
+def test_a_round_trip_on_real_fixtures_names_the_one_changed_file(run, tmp_path, monkeypatch):
+    """Real logs of other software (tests/fixtures/realworld): gzip, JSON documents, lines without a final
+    newline. One changed byte in plaso's CloudTrail export is the only finding."""
+    from conftest import REALWORLD
+
+    shutil.copytree(REALWORLD, tmp_path / "case")
+    monkeypatch.chdir(tmp_path)
+    run("ingest", "-q", "case", "--manifest", "m.json")
+    listed = {entry["file"] for entry in _manifest("m.json")["inputs"]}
+    assert listed == {f"case/{p.name}" for p in REALWORLD.iterdir()}  # SOURCES.md too: it was looked at
+    bunyan = next(e for e in _manifest("m.json")["inputs"] if e["file"] == "case/node-bunyan__log1.log.gz")
+    assert bunyan["compression"] == "gzip" and bunyan["text_sha256"] != bunyan["sha256"]
+    assert run("verify", "--manifest", "m.json", "--format", "json").stdout.strip() == "[]"
+    target = tmp_path / "case/plaso__aws_cloudtrail.jsonl"
+    data = target.read_bytes()
+    assert b'"EventName"' in data
+    target.write_bytes(data.replace(b'"EventName"', b'"EventNamf"', 1))
+    rows = json.loads(run("verify", "--manifest", "m.json", "--format", "json").stdout)
+    assert [(r["kind"], r["file"]) for r in rows] == [("file_changed", "case/plaso__aws_cloudtrail.jsonl")]

@@ -308,3 +308,66 @@ def test_gaps_reports_events_no_digest_lists_as_unsigned(run, trail):
 def test_gaps_on_an_untouched_trail_reports_nothing_unsigned(run, trail):
     result = run("gaps", "-q", "--format", "json", trail.root)
     assert [r for r in json.loads(result.stdout) if r["kind"] == "unsigned"] == []
+
+
+def _documented_digest(end: str, key: str, previous: dict | None, logs: list) -> dict:
+    """A digest with the fields and value shapes of AWS's "CloudTrail digest file structure" page;
+    the first digest of a chain has every previous* field and both event times null."""
+    return {
+        "awsAccountId": "111122223333",
+        "digestStartTime": "2015-08-17T14:01:31Z" if previous is None else "2015-08-17T15:01:31Z",
+        "digestEndTime": end,
+        "digestS3Bucket": "amzn-s3-demo-bucket",
+        "digestS3Object": key,
+        "digestPublicKeyFingerprint": "31e8b5433410dfb61a9dc45cc65b22ff",
+        "digestSignatureAlgorithm": "SHA256withRSA",
+        "newestEventTime": None if not logs else "2015-08-17T15:52:27Z",
+        "oldestEventTime": None if not logs else "2015-08-17T15:42:27Z",
+        "previousDigestS3Bucket": previous and "amzn-s3-demo-bucket",
+        "previousDigestS3Object": previous and previous["key"],
+        "previousDigestHashValue": previous and previous["sha256"],
+        "previousDigestHashAlgorithm": previous and "SHA-256",
+        "previousDigestSignature": previous and "50887ccf" * 64,
+        "logFiles": logs,
+    }
+
+
+def test_documented_digest_shapes_are_read(run, tmp_path):
+    """Pretty-printed as the documentation shows them, the first of a chain with nulls and no log file."""
+    import hashlib
+
+    folder = tmp_path / "AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17"
+    folder.mkdir(parents=True)
+    prefix = "AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/"
+    first_key = (
+        f"{prefix}111122223333_CloudTrail-Digest_us-east-2_your-trail-name_us-east-2_20150817T150131Z.json.gz"
+    )
+    shape = _documented_digest("2015-08-17T15:01:31Z", first_key, None, [])
+    first = json.dumps(shape, indent=2).encode()
+    (folder / (base(first_key) + ".gz")).write_bytes(gzip.compress(first, mtime=0))
+    log = (
+        "AWSLogs/111122223333/CloudTrail/us-east-2/2015/08/17/"
+        "111122223333_CloudTrail_us-east-2_20150817T1545Z_9nYN7gp2eWAJHIfT.json.gz"
+    )
+    entry = {
+        "s3Bucket": "amzn-s3-demo-bucket",
+        "s3Object": log,
+        "hashValue": "9bb6" * 16,
+        "hashAlgorithm": "SHA-256",
+        "newestEventTime": "2015-08-17T15:52:27Z",
+        "oldestEventTime": "2015-08-17T15:42:27Z",
+    }
+    second_key = first_key.replace("T150131Z", "T160131Z")
+    link = {"key": first_key, "sha256": hashlib.sha256(first).hexdigest()}
+    second = json.dumps(
+        _documented_digest("2015-08-17T16:01:31Z", second_key, link, [entry]), indent=2
+    ).encode()
+    (folder / (base(second_key) + ".gz")).write_bytes(gzip.compress(second, mtime=0))
+    rows = json.loads(run("verify", "--format", "json", tmp_path).stdout)
+    # the chain holds (no chain_break, no gap); the listed log was not copied; signatures were not checked
+    assert sorted((r["kind"], r["severity"]) for r in rows) == [
+        ("missing_log", "high"),
+        ("unverifiable", "medium"),
+    ]
+    missing = next(r for r in rows if r["kind"] == "missing_log")
+    assert (missing["subject"], missing["start"]) == (log, "2015-08-17T15:42:27.000000Z")
