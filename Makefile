@@ -22,6 +22,9 @@ demo: $(STAMP)
 		$(BIN)/apiforensics timeline -q --request-id req-7f3a9c2e-compromise sample_logs/ || true
 	@echo; echo "== apiforensics scan-secrets sample_logs/"; $(BIN)/apiforensics scan-secrets -q sample_logs/ || true
 	@echo; echo "== apiforensics gaps sample_logs/"; $(BIN)/apiforensics gaps -q sample_logs/ || true
+	@echo; echo "== apiforensics verify --manifest (the manifest written by: gaps --manifest)"; \
+		case=$$(mktemp -d); $(BIN)/apiforensics gaps -q sample_logs/ --manifest $$case/manifest.json >/dev/null; \
+		$(BIN)/apiforensics verify --manifest $$case/manifest.json || true; rm -rf "$$case"
 
 lint: $(STAMP)
 	$(BIN)/ruff check forensics_cli tests benchmarks tools

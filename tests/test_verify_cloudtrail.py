@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from trail import build_trail, private_key, write_key_file
 
-from forensics_cli.integrity.cloudtrail import base
+from forensics_cli.integrity.cloudtrail_digest import base
 
 
 def _fingerprint(directory: Path) -> dict[str, bytes]:
@@ -61,7 +61,7 @@ def test_a_changed_byte_in_a_log_is_a_hash_mismatch(run, trail, keys):
     result, rows = _verify(run, trail, keys)
     assert result.exit_code == 1
     assert [(r["kind"], r["severity"], r["file"]) for r in rows] == [("hash_mismatch", "critical", str(log))]
-    assert rows[0]["subject"].endswith(log.name)
+    assert rows[0]["subject"].endswith(trail.digests[1].name)  # the digest that recorded the hash
     assert rows[0]["start"] == "2026-11-18T11:05:00.000000Z"  # the log entry's oldest event
 
 

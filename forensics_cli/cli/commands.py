@@ -459,7 +459,14 @@ def _unsigned(result) -> list[dict]:
     """gaps' `unsigned` rows: CloudTrail events of log files that no digest among the inputs lists."""
     from forensics_cli.analyses.unsigned import unsigned_stretches
     from forensics_cli.discover import CLOUDTRAIL_DIGEST
-    from forensics_cli.integrity.cloudtrail import Digest, base, listed_logs, log_trail, read_digest, trail_of
+    from forensics_cli.integrity.cloudtrail_digest import (
+        Digest,
+        base,
+        listed_logs,
+        log_trail,
+        read_digest,
+        trail_of,
+    )
 
     digests = [read_digest(r.file) for r in result.reports if r.reason == CLOUDTRAIL_DIGEST]
     digests = [d for d in digests if isinstance(d, Digest)]

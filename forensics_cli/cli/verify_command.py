@@ -10,7 +10,7 @@ from forensics_cli.session import InputError
 
 def _signatures(values: tuple[str, ...]) -> dict[str, str]:
     """--signature HEX (the newest digest) or NAME=HEX (a digest by file name), as a map."""
-    from forensics_cli.integrity.cloudtrail import base
+    from forensics_cli.integrity.cloudtrail_digest import base
 
     given: dict[str, str] = {}
     for value in values:

@@ -8,88 +8,25 @@ in digest N+1; the newest one's is only in S3 object metadata (`--signature`). W
 does not prove: docs/verify.md.
 """
 
-import hashlib
-import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from statistics import median
 
 from forensics_cli.discover import is_cloudtrail_digest
+from forensics_cli.integrity.cloudtrail_digest import (
+    DIGEST_NAME,
+    Digest,
+    base,
+    is_cloudtrail_log,
+    read_digest,
+    stamp_time,
+)
 from forensics_cli.integrity.cloudtrail_keys import PublicKey, SignatureCheck, check_signature, string_to_sign
-from forensics_cli.integrity.content import read_content, read_text
+from forensics_cli.integrity.cloudtrail_logs import check_logs
 from forensics_cli.integrity.findings import Finding, Kind, Severity
 
-# {account}_CloudTrail-Digest_{region}_{trail}_{home region}_{end: YYYYMMDDTHHMMSSZ}[_backfill].json.gz
-DIGEST_NAME = re.compile(
-    r"^(?P<trail>.+_CloudTrail-Digest_.+)_(?P<stamp>\d{8}T\d{6}Z)(?P<backfill>_backfill)?\.json(?:\.gz)?$"
-)
-# {account}_CloudTrail_{region}_{YYYYMMDDTHHMMZ}_{unique}.json.gz, as CloudTrail delivers a log file
-LOG_NAME = re.compile(
-    r"^(?P<account>\d{12})_CloudTrail_(?P<region>[a-z0-9-]+)_(?P<stamp>\d{8}T\d{4}Z)_[A-Za-z0-9]+\.json(?:\.gz)?$"
-)
-REQUIRED = ("digestS3Bucket", "digestS3Object", "digestStartTime", "digestEndTime", "logFiles")
 COVERAGE_SLACK = timedelta(seconds=1)  # consecutive digests share the boundary second
-
-
-def base(name: str) -> str:
-    """The file name of a path or S3 key, without `.gz`: how a copy is matched to what a digest lists."""
-    last = name.replace("\\", "/").rsplit("/", 1)[-1].rsplit("!", 1)[-1]
-    return last[:-3] if last.endswith(".gz") else last
-
-
-def _time(text) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
-
-
-@dataclass(frozen=True)
-class Digest:
-    """One digest file as found among PATHS."""
-
-    file: str
-    text: bytes  # decompressed: what the hashes and the signature cover
-    data: dict
-
-    @property
-    def key(self) -> str:
-        return self.data["digestS3Object"]
-
-    @property
-    def start(self) -> datetime | None:
-        return _time(self.data.get("digestStartTime"))
-
-    @property
-    def end(self) -> datetime | None:
-        return _time(self.data.get("digestEndTime"))
-
-    @property
-    def backfill(self) -> bool:
-        match = DIGEST_NAME.match(base(self.key))
-        return bool(match and match["backfill"])
-
-    @property
-    def trail(self) -> str:
-        """What all digests of one trail (account, region, trail name) share in their names."""
-        match = DIGEST_NAME.match(base(self.key))
-        return match["trail"] if match else base(self.key)
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.text).hexdigest()
-
-    @property
-    def previous_key(self) -> str | None:
-        return self.data.get("previousDigestS3Object") or None
-
-    def log_entries(self) -> list[dict]:
-        return [e for e in self.data.get("logFiles") or [] if isinstance(e, dict) and e.get("s3Object")]
 
 
 @dataclass
@@ -105,27 +42,6 @@ class TrailFiles:
         return {d.file for d in self.digests} | {p for paths in self.logs.values() for p in paths}
 
 
-def is_cloudtrail_log(path: str, head: bytes) -> bool:
-    """A CloudTrail log file: named as CloudTrail delivers one, or a `{"Records": [...]}` document."""
-    return bool(LOG_NAME.match(base(path))) or head.lstrip().startswith(b'{"Records"')
-
-
-def read_digest(path: str) -> Digest | Finding:
-    """A digest file read whole, or why it cannot be used (a finding: the chain breaks there)."""
-    text, problem = read_text(path)
-    data = None
-    if not problem:
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            problem = f"not JSON ({exc})"
-    if isinstance(data, dict) and all(k in data for k in REQUIRED):
-        return Digest(path, text, data)
-    lacking = ", ".join(k for k in REQUIRED if not isinstance(data, dict) or k not in data)
-    why = problem or f"lacks {lacking}"
-    return Finding(Kind.CHAIN_BREAK, Severity.HIGH, path, 1, f"digest file cannot be read: {why}")
-
-
 def collect(files: list[tuple[str, bytes]]) -> TrailFiles:
     """The digests (read whole) and CloudTrail log files among (path, first bytes) pairs."""
     found = TrailFiles()
@@ -139,22 +55,6 @@ def collect(files: list[tuple[str, bytes]]) -> TrailFiles:
         elif is_cloudtrail_log(path, head):
             found.logs.setdefault(base(path), []).append(path)
     return found
-
-
-def listed_logs(digests: list[Digest]) -> set[str]:
-    """The base names of every log file the digests list: the log files a signature speaks for."""
-    return {base(entry["s3Object"]) for digest in digests for entry in digest.log_entries()}
-
-
-def trail_of(digest: Digest) -> tuple[str, str]:
-    """(account, region) of a digest."""
-    return str(digest.data.get("awsAccountId") or ""), _region_of(digest)
-
-
-def log_trail(path: str) -> tuple[str, str] | None:
-    """(account, region) of a CloudTrail log file, from the name CloudTrail delivered it under."""
-    match = LOG_NAME.match(base(path))
-    return (match["account"], match["region"]) if match else None
 
 
 @dataclass
@@ -174,7 +74,7 @@ def check(found: TrailFiles, options: TrailOptions) -> tuple[list[Finding], list
         trail_findings, trail_notes = _check_trail(sorted(by_trail[trail], key=_order), options)
         findings += trail_findings
         notes += trail_notes
-    findings += _check_logs(found)
+    findings += check_logs(found.digests, found.logs)
     if found.logs and not found.digests:
         count = sum(len(paths) for paths in found.logs.values())
         first = min(p for paths in found.logs.values() for p in paths)
@@ -228,7 +128,7 @@ def _check_trail(digests: list[Digest], options: TrailOptions) -> tuple[list[Fin
         before = by_base.get(base(previous))
         if before is None:
             stamp = DIGEST_NAME.match(base(previous))
-            previous_end = _stamp_time(stamp["stamp"]) if stamp else None
+            previous_end = stamp_time(stamp["stamp"]) if stamp else None
             if oldest_start and previous_end and previous_end <= oldest_start:
                 notes.append(
                     f"trail {digests[0].trail}: checked from {base(_first(chained, digest).key)} on; "
@@ -242,7 +142,7 @@ def _check_trail(digests: list[Digest], options: TrailOptions) -> tuple[list[Fin
                         Severity.HIGH,
                         where,
                         1,
-                        f"links to the previous digest {previous}, not among PATHS: deleted or not copied",
+                        "links to a previous digest that is not among PATHS: deleted or not copied",
                         previous_end,
                         digest.start,
                         subject=previous,
@@ -274,18 +174,6 @@ def _check_trail(digests: list[Digest], options: TrailOptions) -> tuple[list[Fin
 
 def _first(chained: list[Digest], fallback: Digest) -> Digest:
     return chained[0] if chained else fallback
-
-
-def _stamp_time(stamp: str) -> datetime | None:
-    """The end time a digest's name carries (YYYYMMDDTHHMMSSZ)."""
-    try:
-        return _utc(datetime.strptime(stamp, "%Y%m%dT%H%M%SZ"))
-    except ValueError:
-        return None
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC)
 
 
 def _coverage(chained: list[Digest]) -> list[Finding]:
@@ -434,78 +322,3 @@ def _signature_finding(
     digest: Digest, kind: Kind, why: str, severity: Severity = Severity.CRITICAL
 ) -> Finding:
     return Finding(kind, severity, digest.file, 1, why, digest.start, digest.end)
-
-
-def _check_logs(found: TrailFiles) -> list[Finding]:
-    """Every listed log file present with the hash its digest recorded; every delivered one listed."""
-    findings = []
-    listed: set[str] = set()
-    windows: dict[tuple[str, str], tuple[datetime, datetime]] = {}
-    for digest in found.digests:
-        account = str(digest.data.get("awsAccountId") or "")
-        region = _region_of(digest)
-        if digest.start and digest.end and not digest.backfill:
-            low, high = windows.get((account, region), (digest.start, digest.end))
-            windows[(account, region)] = (min(low, digest.start), max(high, digest.end))
-        for entry in digest.log_entries():
-            name = base(entry["s3Object"])
-            listed.add(name)
-            span = (_time(entry.get("oldestEventTime")), _time(entry.get("newestEventTime")))
-            copies = found.logs.get(name)
-            if not copies:
-                findings.append(
-                    Finding(
-                        Kind.MISSING_LOG,
-                        Severity.HIGH,
-                        digest.file,
-                        1,
-                        "listed in this digest, not among PATHS: deleted or not copied",
-                        *span,
-                        subject=entry["s3Object"],
-                    )
-                )
-                continue
-            expected = str(entry.get("hashValue") or "").lower()
-            for path in copies:
-                content = read_content(path)
-                if content.text_sha256 != expected or content.problem:
-                    why = f"; {content.problem}" if content.problem else ""
-                    findings.append(
-                        Finding(
-                            Kind.HASH_MISMATCH,
-                            Severity.CRITICAL,
-                            path,
-                            None,
-                            f"decompressed SHA-256 {content.text_sha256[:16]}… is not the "
-                            f"{expected[:16] or '(none)'}… that {base(digest.key)} recorded{why}",
-                            *span,
-                            subject=entry["s3Object"],
-                        )
-                    )
-    for name, paths in sorted(found.logs.items()):
-        match = LOG_NAME.match(name)
-        if name in listed or not match or not found.digests:
-            continue
-        delivered = _utc(datetime.strptime(match["stamp"], "%Y%m%dT%H%MZ"))
-        window = windows.get((match["account"], match["region"]))
-        inside = window and window[0] <= delivered <= window[1]
-        for path in paths:
-            findings.append(
-                Finding(
-                    Kind.UNLISTED_LOG,
-                    Severity.MEDIUM if inside else Severity.LOW,
-                    path,
-                    None,
-                    "no digest lists this log file, though digests cover its delivery time: added, or renamed"
-                    if inside
-                    else "no digest lists this log file (delivered outside the time the digests cover)",
-                    delivered,
-                    delivered,
-                )
-            )
-    return findings
-
-
-def _region_of(digest: Digest) -> str:
-    match = re.search(r"/CloudTrail-Digest/([a-z0-9-]+)/", digest.key)
-    return match[1] if match else ""

@@ -266,6 +266,9 @@ def verify_view(rows: pl.DataFrame, checked: list[str]):
         return
     shown = with_evidence(rows)  # file-level findings have no line: their evidence is the file alone
     prefix = common_prefix(rows["file"].to_list())
-    shown = shown.with_columns(pl.coalesce(pl.col("evidence"), pl.col("file").str.strip_prefix(prefix)))
+    shown = shown.with_columns(
+        pl.coalesce(pl.col("evidence"), pl.col("file").str.strip_prefix(prefix)),
+        pl.col("subject").str.extract(r"([^/!]*)$"),  # an S3 key's file name: the full key is in csv/json
+    )
     columns = ["severity", "kind", "start", "evidence", "subject", "detail"]
     yield frame_table(shown, columns, title="Integrity problems", styler=severity_style)

@@ -1,0 +1,79 @@
+"""The log files of a CloudTrail trail against its digests: every listed file present with the SHA-256
+its digest recorded, every delivered file listed."""
+
+from datetime import datetime
+
+from forensics_cli.integrity.cloudtrail_digest import LOG_NAME, Digest, base, parse_time, region_of, utc
+from forensics_cli.integrity.content import read_content
+from forensics_cli.integrity.findings import Finding, Kind, Severity
+
+
+def check_logs(digests: list[Digest], logs: dict[str, list[str]]) -> list[Finding]:
+    """Every listed log file present with the hash its digest recorded; every delivered one listed."""
+    findings = []
+    listed: set[str] = set()
+    windows: dict[tuple[str, str], tuple[datetime, datetime]] = {}
+    for digest in digests:
+        account = str(digest.data.get("awsAccountId") or "")
+        region = region_of(digest)
+        if digest.start and digest.end and not digest.backfill:
+            low, high = windows.get((account, region), (digest.start, digest.end))
+            windows[(account, region)] = (min(low, digest.start), max(high, digest.end))
+        for entry in digest.log_entries():
+            name = base(entry["s3Object"])
+            listed.add(name)
+            span = (parse_time(entry.get("oldestEventTime")), parse_time(entry.get("newestEventTime")))
+            copies = logs.get(name)
+            if not copies:
+                findings.append(
+                    Finding(
+                        Kind.MISSING_LOG,
+                        Severity.HIGH,
+                        digest.file,
+                        1,
+                        "listed in this digest, not among PATHS: deleted or not copied",
+                        *span,
+                        subject=entry["s3Object"],
+                    )
+                )
+                continue
+            expected = str(entry.get("hashValue") or "").lower()
+            for path in copies:
+                content = read_content(path)
+                if content.text_sha256 != expected or content.problem:
+                    why = f"; {content.problem}" if content.problem else ""
+                    findings.append(
+                        Finding(
+                            Kind.HASH_MISMATCH,
+                            Severity.CRITICAL,
+                            path,
+                            None,
+                            f"decompressed SHA-256 {content.text_sha256[:16]}… is not the "
+                            f"{expected[:16] or '(none)'}… the digest recorded{why}",
+                            *span,
+                            subject=digest.key,
+                        )
+                    )
+    for name, paths in sorted(logs.items()):
+        match = LOG_NAME.match(name)
+        if name in listed or not match or not digests:
+            continue
+        delivered = utc(datetime.strptime(match["stamp"], "%Y%m%dT%H%MZ"))
+        window = windows.get((match["account"], match["region"]))
+        inside = window and window[0] <= delivered <= window[1]
+        for path in paths:
+            findings.append(
+                Finding(
+                    Kind.UNLISTED_LOG,
+                    Severity.MEDIUM if inside else Severity.LOW,
+                    path,
+                    None,
+                    "no digest lists this log file, though digests cover its time: its digest is missing, "
+                    "or it was added or renamed"
+                    if inside
+                    else "no digest lists this log file (delivered outside the time the digests cover)",
+                    delivered,
+                    delivered,
+                )
+            )
+    return findings
