@@ -271,3 +271,18 @@ def test_sorted_json_is_pythons_json_dumps_sorted_and_compact(record):
     assert spec.signed_bytes(b"", dict(record, hash="x")) == _canonical(
         {k: v for k, v in record.items() if k != "hash"}
     )
+
+
+def test_a_line_longer_than_the_limit_is_not_checked_and_the_chain_resumes_after_it(tmp_path, monkeypatch):
+    import forensics_cli.integrity.hashchain as hashchain
+
+    monkeypatch.setattr(hashchain, "MAX_JSON_LINE_BYTES", 400)
+    spec = parse_chain({"hash": "hash", "previous": "prev_hash"}, "t.toml")
+    lines = chained(records(6), key=None)
+    lines[2] = chained(
+        [dict(records(1)[0], pad="x" * 2000)], key=None, previous=json.loads(lines[1])["hash"]
+    )[0]
+    log = write(tmp_path / "audit.log", lines)
+    findings, notes = verify_chain([str(log)], spec)
+    assert [(f.kind.value, f.line) for f in findings] == [("unverifiable", 3)]
+    assert notes == []  # line 4 links to the unchecked line: no false "removed", no "checked from" note

@@ -1,7 +1,9 @@
 """verify on a CloudTrail trail built with a test RSA key (tests/trail.py): what each kind of tampering
 shows, and that an untouched trail passes."""
 
+import csv
 import gzip
+import io
 import json
 import shutil
 from pathlib import Path
@@ -371,3 +373,47 @@ def test_documented_digest_shapes_are_read(run, tmp_path):
     ]
     missing = next(r for r in rows if r["kind"] == "missing_log")
     assert (missing["subject"], missing["start"]) == (log, "2015-08-17T15:42:27.000000Z")
+
+
+def test_a_digest_with_fields_of_the_wrong_type_is_reported_once_not_a_crash(run, tmp_path):
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    hostile = {
+        "digestStartTime": 7,
+        "digestEndTime": "2026-11-18T11:00:00Z",
+        "digestS3Bucket": ["x"],
+        "digestS3Object": 123,
+        "previousDigestS3Object": {"a": 1},
+        "logFiles": [{"s3Object": 5}, "x"],
+    }
+    (folder / "a.json.gz").write_bytes(gzip.compress(json.dumps(hostile).encode()))
+    result = run("verify", "--format", "json", folder)
+    rows = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert [(r["kind"], r["severity"]) for r in rows] == [("chain_break", "high")]
+    assert "lacks digestS3Bucket, digestS3Object, digestStartTime" in rows[0]["detail"]
+
+
+def test_hostile_digest_text_is_inert_in_the_terminal_and_in_a_spreadsheet(run, tmp_path):
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    digest = {
+        "awsAccountId": "1",
+        "digestStartTime": "2026-11-18T10:00:00Z",
+        "digestEndTime": "2026-11-18T11:00:00Z",
+        "digestS3Bucket": "b",
+        "digestS3Object": "x_CloudTrail-Digest_r_t_r_20261118T110000Z.json.gz\x1b]0;pwned\x07",
+        "previousDigestS3Object": "=cmd|' /C calc'!A0",
+        "previousDigestHashValue": {"x": 1},
+        "logFiles": [{"s3Object": "=HYPERLINK(1)\x1b[31m.json.gz", "hashValue": 7}, 3],
+    }
+    (folder / "d.json").write_text(json.dumps(digest))
+    table = run("verify", folder)
+    assert "\x1b" not in table.stdout + table.stderr and "\\x1b]0;pwned" in table.stdout
+    cells = [
+        cell
+        for row in csv.reader(io.StringIO(run("verify", "--format", "csv", folder).stdout))
+        for cell in row
+    ]
+    assert "'=cmd|' /C calc'!A0" in cells and "'=HYPERLINK(1)\\x1b[31m.json.gz" in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]

@@ -38,8 +38,9 @@ class TrailFiles:
     unreadable: list[Finding] = field(default_factory=list)  # digests that could not be read or parsed
 
     def covers(self) -> set[str]:
-        """Every path this check speaks for: the digests and the log files."""
-        return {d.file for d in self.digests} | {p for paths in self.logs.values() for p in paths}
+        """Every path this check speaks for: the digests (read or not) and the log files."""
+        digests = {d.file for d in self.digests} | {f.file for f in self.unreadable}
+        return digests | {p for paths in self.logs.values() for p in paths}
 
 
 def collect(files: list[tuple[str, bytes]]) -> TrailFiles:
@@ -149,7 +150,7 @@ def _check_trail(digests: list[Digest], options: TrailOptions) -> tuple[list[Fin
                     )
                 )
             continue
-        recorded = str(digest.data.get("previousDigestHashValue") or "").lower()
+        recorded = digest.text_field("previousDigestHashValue").lower()
         if recorded != before.sha256:
             findings.append(
                 Finding(
@@ -164,8 +165,8 @@ def _check_trail(digests: list[Digest], options: TrailOptions) -> tuple[list[Fin
                     subject=base(digest.key),
                 )
             )
-        signature = digest.data.get("previousDigestSignature")
-        if isinstance(signature, str) and signature:
+        signature = digest.text_field("previousDigestSignature")
+        if signature:
             signature_of[base(previous)] = signature
     findings += _coverage(chained)
     findings += _signatures(digests, chained, signature_of, named, options)
@@ -273,18 +274,18 @@ def _signatures(
                 why = "no digest among PATHS links to it, so no signature of it is known"
             findings.append(_signature_finding(digest, Kind.UNVERIFIABLE, why, Severity.LOW))
             continue
-        fingerprint = str(digest.data.get("digestPublicKeyFingerprint") or "").lower()
+        fingerprint = digest.text_field("digestPublicKeyFingerprint").lower()
         signed = string_to_sign(
-            str(digest.data["digestEndTime"]),
-            str(digest.data["digestS3Bucket"]),
+            digest.data["digestEndTime"],
+            digest.data["digestS3Bucket"],
             digest.key,
             digest.text,
-            digest.data.get("previousDigestSignature"),
+            digest.text_field("previousDigestSignature"),
         )
         result = check_signature(
             signature,
             signed,
-            str(digest.data.get("digestSignatureAlgorithm")),
+            digest.text_field("digestSignatureAlgorithm"),
             options.keys.get(fingerprint),
             digest.end,
         )
@@ -302,7 +303,7 @@ def _signature_result(digest: Digest, result: SignatureCheck, fingerprint: str) 
             Severity.MEDIUM,
         )
     if result is SignatureCheck.BAD_ALGORITHM:
-        algorithm = digest.data.get("digestSignatureAlgorithm")
+        algorithm = digest.text_field("digestSignatureAlgorithm")
         return _signature_finding(
             digest,
             Kind.UNVERIFIABLE,

@@ -18,7 +18,14 @@ DIGEST_NAME = re.compile(
 LOG_NAME = re.compile(
     r"^(?P<account>\d{12})_CloudTrail_(?P<region>[a-z0-9-]+)_(?P<stamp>\d{8}T\d{4}Z)_[A-Za-z0-9]+\.json(?:\.gz)?$"
 )
-REQUIRED = ("digestS3Bucket", "digestS3Object", "digestStartTime", "digestEndTime", "logFiles")
+# the fields a digest must have, with the type AWS writes them in (a digest is attacker-controlled input)
+REQUIRED = {
+    "digestS3Bucket": str,
+    "digestS3Object": str,
+    "digestStartTime": str,
+    "digestEndTime": str,
+    "logFiles": list,
+}
 
 
 def base(name: str) -> str:
@@ -74,10 +81,20 @@ class Digest:
 
     @property
     def previous_key(self) -> str | None:
-        return self.data.get("previousDigestS3Object") or None
+        return self.text_field("previousDigestS3Object") or None
+
+    def text_field(self, name: str) -> str:
+        """An optional text field, "" when absent, null or of another type."""
+        value = self.data.get(name)
+        return value if isinstance(value, str) else ""
 
     def log_entries(self) -> list[dict]:
-        return [e for e in self.data.get("logFiles") or [] if isinstance(e, dict) and e.get("s3Object")]
+        """The listed log files that name an S3 key (a hash that is not text counts as none)."""
+        return [
+            dict(e, hashValue=e.get("hashValue") if isinstance(e.get("hashValue"), str) else "")
+            for e in self.data["logFiles"]
+            if isinstance(e, dict) and isinstance(e.get("s3Object"), str) and e["s3Object"]
+        ]
 
 
 def is_cloudtrail_log(path: str, head: bytes) -> bool:
@@ -94,10 +111,12 @@ def read_digest(path: str) -> Digest | Finding:
             data = json.loads(text)
         except ValueError as exc:
             problem = f"not JSON ({exc})"
-    if isinstance(data, dict) and all(k in data for k in REQUIRED):
+    wrong = [
+        k for k, kind in REQUIRED.items() if not isinstance(data, dict) or not isinstance(data.get(k), kind)
+    ]
+    if not wrong and not problem:
         return Digest(path, text, data)
-    lacking = ", ".join(k for k in REQUIRED if not isinstance(data, dict) or k not in data)
-    why = problem or f"lacks {lacking}"
+    why = problem or f"lacks {', '.join(wrong)} (or not of the type AWS writes)"
     return Finding(Kind.CHAIN_BREAK, Severity.HIGH, path, 1, f"digest file cannot be read: {why}")
 
 
@@ -108,7 +127,7 @@ def listed_logs(digests: list[Digest]) -> set[str]:
 
 def trail_of(digest: Digest) -> tuple[str, str]:
     """(account, region) of a digest."""
-    return str(digest.data.get("awsAccountId") or ""), region_of(digest)
+    return digest.text_field("awsAccountId"), region_of(digest)
 
 
 def log_trail(path: str) -> tuple[str, str] | None:

@@ -14,7 +14,7 @@ def check_logs(digests: list[Digest], logs: dict[str, list[str]]) -> list[Findin
     listed: set[str] = set()
     windows: dict[tuple[str, str], tuple[datetime, datetime]] = {}
     for digest in digests:
-        account = str(digest.data.get("awsAccountId") or "")
+        account = digest.text_field("awsAccountId")
         region = region_of(digest)
         if digest.start and digest.end and not digest.backfill:
             low, high = windows.get((account, region), (digest.start, digest.end))
@@ -37,7 +37,7 @@ def check_logs(digests: list[Digest], logs: dict[str, list[str]]) -> list[Findin
                     )
                 )
                 continue
-            expected = str(entry.get("hashValue") or "").lower()
+            expected = entry["hashValue"].lower()
             for path in copies:
                 content = read_content(path)
                 if content.text_sha256 != expected or content.problem:

@@ -26,6 +26,7 @@ import orjson
 
 from forensics_cli.decompress import DecompressedStream, UnsupportedCompression, compression_of
 from forensics_cli.integrity.findings import Finding, Kind, Severity
+from forensics_cli.parse import MAX_JSON_LINE_BYTES
 
 
 class ChainError(ValueError):
@@ -136,18 +137,22 @@ def chain_of(head: bytes, chains: list[ChainSpec]) -> ChainSpec | None:
     return None
 
 
-def _lines(path: str) -> Iterator[tuple[int, bytes]]:
-    """(1-based line number, line without its newline) of the decompressed file."""
+def _lines(path: str) -> Iterator[tuple[int, bytes | None]]:
+    """(1-based line number, line without its newline) of the decompressed file; None for a line longer
+    than MAX_JSON_LINE_BYTES, which is skipped, never held whole (a hostile file can be one 8 GB line)."""
     stream = DecompressedStream(path, compression_of(path))
-    number, pending = 0, b""
+    number, pending, too_long = 0, b"", False
     for block in stream:
         pieces = (pending + block).split(b"\n")
         pending = pieces.pop()
         for piece in pieces:
             number += 1
-            yield number, piece.rstrip(b"\r")
-    if pending:
-        yield number + 1, pending.rstrip(b"\r")
+            yield number, None if too_long or len(piece) > MAX_JSON_LINE_BYTES else piece.rstrip(b"\r")
+            too_long = False
+        if len(pending) > MAX_JSON_LINE_BYTES:
+            pending, too_long = b"", True
+    if pending or too_long:
+        yield number + 1, None if too_long else pending.rstrip(b"\r")
 
 
 def _is_genesis(link) -> bool:
@@ -189,10 +194,22 @@ class _Walker:
         self.seen = _Recent()
         self.found: dict[tuple[str, int, Kind], Finding] = {}
         self.notes: list[str] = []
+        self.resumed = False  # the line before could not be checked (too long): no link to check against
 
-    def line(self, path: str, number: int, raw: bytes) -> None:
+    def line(self, path: str, number: int, raw: bytes | None) -> None:
         """Check one line against its own hash, then its link to the line before."""
         spec = self.spec
+        if raw is None:
+            self._say(
+                Kind.UNVERIFIABLE,
+                Severity.MEDIUM,
+                path,
+                number,
+                f"a line longer than {MAX_JSON_LINE_BYTES >> 20} MB: not checked; the chain resumes after it",
+            )
+            self.last = self.before_last = None
+            self.resumed = True
+            return
         if not raw.strip():
             return
         try:
@@ -228,7 +245,9 @@ class _Walker:
     def _link(self, path: str, number: int, link) -> None:
         last, before_last = self.last, self.before_last
         if last is None:
-            if not _is_genesis(link):
+            if self.resumed:  # after a line that could not be checked: its hash is unknown
+                self.resumed = False
+            elif not _is_genesis(link):
                 self.notes.append(
                     f"{path}:{number}: the chain is checked from this line on; the line it links to is not "
                     "among PATHS (a chain proves nothing before its first line)"
