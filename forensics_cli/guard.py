@@ -124,3 +124,17 @@ def write_new(target: str | Path, write: Callable[[str], None]) -> None:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def write_text(path: str, text: str, guard: EvidenceGuard) -> None:
+    """Write `text` to `path` through a new temporary file and a rename; never in the evidence."""
+    guard.check_file(path)
+
+    def write(temporary: str):
+        with open(temporary, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+
+    try:
+        write_new(path, write)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc

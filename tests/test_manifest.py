@@ -187,3 +187,14 @@ def test_a_round_trip_on_real_fixtures_names_the_one_changed_file(run, tmp_path,
     target.write_bytes(data.replace(b'"EventName"', b'"EventNamf"', 1))
     rows = json.loads(run("verify", "--manifest", "m.json", "--format", "json").stdout)
     assert [(r["kind"], r["file"]) for r in rows] == [("file_changed", "case/plaso__aws_cloudtrail.jsonl")]
+
+
+def test_partitioned_events_are_outputs_of_the_manifest(run, workdir):
+    run("ingest", "-q", "logs", "--events", "out/events", "--manifest", "out/m.json")
+    outputs = [entry["file"] for entry in _manifest()["outputs"]]
+    written = sorted(str(p) for p in (workdir / "out/events").rglob("*.parquet"))
+    assert written and outputs == written
+    assert all(
+        entry["sha256"] == hashlib.sha256(open(entry["file"], "rb").read()).hexdigest()
+        for entry in _manifest()["outputs"]
+    )

@@ -38,9 +38,15 @@ def _signatures(trail) -> list[str]:
     ]
 
 
-def _verify(run, trail, keys, *extra):
-    result = run("verify", "--format", "json", "--public-keys", keys, *_signatures(trail), *extra, trail.root)
+def _json(run, *args):
+    """verify's rows as JSON: (result, rows)."""
+    result = run("verify", "--format", "json", *args)
     return result, json.loads(result.stdout)
+
+
+def _verify(run, trail, keys, *extra):
+    """verify with the key and both signatures of the built trail."""
+    return _json(run, "--public-keys", keys, *_signatures(trail), *extra, trail.root)
 
 
 def _kinds(rows) -> list[tuple[str, str]]:
@@ -124,8 +130,7 @@ def test_a_wrong_key_is_a_bad_signature_for_every_digest(run, trail, tmp_path):
     impostor = write_key_file(
         tmp_path / "other.json", private_key("impostor"), as_fingerprint=_aws_fingerprint()
     )
-    result = run("verify", "--format", "json", "--public-keys", impostor, *_signatures(trail), trail.root)
-    rows = json.loads(result.stdout)
+    result, rows = _json(run, "--public-keys", impostor, *_signatures(trail), trail.root)
     assert result.exit_code == 1
     assert sorted(Path(r["file"]).name for r in rows if r["kind"] == "bad_signature") == sorted(
         p.name for p in trail.digests
@@ -141,10 +146,8 @@ def _aws_fingerprint() -> str:
 
 def test_a_wrong_newest_signature_is_a_bad_signature(run, trail, keys):
     wrong = trail.signatures[2]  # a real signature, of another digest
-    result = run(
-        "verify",
-        "--format",
-        "json",
+    result, rows = _json(
+        run,
         "--public-keys",
         keys,
         "--signature",
@@ -153,7 +156,6 @@ def test_a_wrong_newest_signature_is_a_bad_signature(run, trail, keys):
         f"{trail.digests[4].name}={trail.signatures[4]}",
         trail.root,
     )
-    rows = json.loads(result.stdout)
     assert [(r["kind"], Path(r["file"]).name) for r in rows] == [("bad_signature", trail.digests[3].name)]
 
 
@@ -210,8 +212,7 @@ def test_a_copy_that_starts_mid_trail_is_checked_from_its_first_digest(run, trai
 
 
 def test_without_public_keys_signatures_are_unverifiable_not_valid(run, trail):
-    result = run("verify", "--format", "json", trail.root)
-    rows = json.loads(result.stdout)
+    result, rows = _json(run, trail.root)
     assert result.exit_code == 1
     assert [(r["kind"], r["severity"]) for r in rows] == [("unverifiable", "medium")]
     assert "--public-keys" in rows[0]["detail"]
@@ -219,32 +220,27 @@ def test_without_public_keys_signatures_are_unverifiable_not_valid(run, trail):
 
 
 def test_the_newest_digest_without_its_signature_is_unverifiable(run, trail, keys):
-    result = run(
-        "verify",
-        "--format",
-        "json",
+    result, rows = _json(
+        run,
         "--public-keys",
         keys,
         "--signature",
         f"{trail.digests[4].name}={trail.signatures[4]}",
         trail.root,
     )
-    rows = json.loads(result.stdout)
     assert [(r["kind"], Path(r["file"]).name) for r in rows] == [("unverifiable", trail.digests[3].name)]
     assert "x-amz-meta-signature" in rows[0]["detail"]
 
 
 def test_a_key_file_without_the_digest_fingerprint_is_unverifiable(run, trail, tmp_path):
     keys = write_key_file(tmp_path / "k.json", private_key(), as_fingerprint="00" * 16)
-    result = run("verify", "--format", "json", "--public-keys", keys, *_signatures(trail), trail.root)
-    rows = json.loads(result.stdout)
+    result, rows = _json(run, "--public-keys", keys, *_signatures(trail), trail.root)
     assert {r["kind"] for r in rows} == {"unverifiable"} and len(rows) == 5
 
 
 def test_cloudtrail_logs_without_digests_are_not_reported_clean(run, trail):
     shutil.rmtree(trail.root / "AWSLogs" / "111122223333" / "CloudTrail-Digest")
-    result = run("verify", "--format", "json", trail.root)
-    rows = json.loads(result.stdout)
+    result, rows = _json(run, trail.root)
     assert result.exit_code == 1
     assert [(r["kind"], r["severity"]) for r in rows] == [("unverifiable", "medium")]
     assert "9 CloudTrail log files and no digest" in rows[0]["detail"]
@@ -387,8 +383,7 @@ def test_a_digest_with_fields_of_the_wrong_type_is_reported_once_not_a_crash(run
         "logFiles": [{"s3Object": 5}, "x"],
     }
     (folder / "a.json.gz").write_bytes(gzip.compress(json.dumps(hostile).encode()))
-    result = run("verify", "--format", "json", folder)
-    rows = json.loads(result.stdout)
+    result, rows = _json(run, folder)
     assert result.exit_code == 1
     assert [(r["kind"], r["severity"]) for r in rows] == [("chain_break", "high")]
     assert "lacks digestS3Bucket, digestS3Object, digestStartTime" in rows[0]["detail"]
@@ -417,3 +412,10 @@ def test_hostile_digest_text_is_inert_in_the_terminal_and_in_a_spreadsheet(run, 
     ]
     assert "'=cmd|' /C calc'!A0" in cells and "'=HYPERLINK(1)\\x1b[31m.json.gz" in cells
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
+
+
+def test_a_verify_report_inside_the_evidence_is_refused(run, trail, keys):
+    before = _fingerprint(trail.root)
+    result = run("verify", "--public-keys", keys, "-o", trail.root / "report.csv", trail.root)
+    assert result.exit_code == 2 and "inside the evidence" in result.stderr
+    assert _fingerprint(trail.root) == before

@@ -18,7 +18,7 @@ from pathlib import Path
 from forensics_cli import __version__
 from forensics_cli.archives import split, stat_of
 from forensics_cli.cache import file_sha256
-from forensics_cli.guard import EvidenceGuard, OutputError, write_new
+from forensics_cli.guard import EvidenceGuard, write_text
 from forensics_cli.integrity.content import read_content
 from forensics_cli.integrity.findings import Finding, Kind, Severity
 
@@ -125,17 +125,8 @@ def write_manifest(path: str, manifest: dict, guard: EvidenceGuard) -> list[str]
     """Write the manifest and FILE.sha256sum beside it (new files, never in the evidence)."""
     text = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=True) + "\n"
     sums = path + ".sha256sum"
-    for target, body in ((path, text), (sums, sha256sum_list(manifest))):
-        guard.check_file(target)
-
-        def write(temporary: str, body=body):
-            with open(temporary, "w", encoding="utf-8", newline="") as out:
-                out.write(body)
-
-        try:
-            write_new(target, write)
-        except OSError as exc:
-            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    write_text(path, text, guard)
+    write_text(sums, sha256sum_list(manifest), guard)
     return [path, sums]
 
 

@@ -5,7 +5,7 @@ import sys
 
 import polars as pl
 
-from forensics_cli.guard import EvidenceGuard, OutputError, write_new
+from forensics_cli.guard import EvidenceGuard, OutputError, write_text
 from forensics_cli.render.safe import csv_cells_terminal_safe, json_terminal_safe, spreadsheet_safe
 
 __all__ = ["OutputError", "emit", "format_for", "serialize"]
@@ -56,23 +56,9 @@ def format_for(output: str | None, fmt: str | None) -> str:
     return "table"
 
 
-def write_atomically(path: str, text: str, guard: EvidenceGuard):
-    """Write `text` to `path` through a new temporary file and a rename; never in the evidence."""
-    guard.check_file(path)
-
-    def write(temporary: str):
-        with open(temporary, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-
-    try:
-        write_new(path, write)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-
 def emit(text: str, output: str | None, guard: EvidenceGuard):
     if output and output != "-":
-        write_atomically(output, text, guard)
+        write_text(output, text, guard)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
