@@ -90,6 +90,7 @@ def test_one_line_removed_and_one_edited_are_both_named(run, tmp_path, field_map
     result, rows = _verify(run, field_map, log.parent)
     assert _named(rows) == [("line_altered", 3), ("line_removed", 7)]
     assert {r["severity"] for r in rows} == {"critical"}
+    assert [r["detail"].endswith("(the chain's first broken link)") for r in rows] == [True, False]
     removed = next(r for r in rows if r["kind"] == "line_removed")
     assert removed["subject"] == f"after {log}:6"
     assert result.exit_code == 1
@@ -128,9 +129,14 @@ def test_the_chain_runs_on_across_a_rotated_set_and_a_missing_rotation_breaks_it
     result, rows = _verify(run, field_map, logs)
     assert rows == [] and result.exit_code == 0
     (logs / "audit.log.1").unlink()
+    lines = (logs / "audit.log.2").read_text().splitlines()
+    write(logs / "audit.log.2", lines[:2] + lines[3:])  # and a line of the oldest file removed
     _, rows = _verify(run, field_map, logs)
-    assert [(r["kind"], Path(r["file"]).name, r["line"]) for r in rows] == [("line_removed", "audit.log", 1)]
-    assert rows[0]["subject"].endswith("audit.log.2:5")
+    named = [(r["kind"], Path(r["file"]).name, r["line"]) for r in rows]
+    assert named == [("line_removed", "audit.log", 1), ("line_removed", "audit.log.2", 3)]  # by file name
+    first = [Path(r["file"]).name for r in rows if r["detail"].endswith("(the chain's first broken link)")]
+    assert first == ["audit.log.2"]  # but the chain's first break is in the oldest file
+    assert rows[0]["subject"].endswith("audit.log.2:4")  # the oldest file's last line, now its 4th
 
 
 def test_a_rewritten_line_in_a_keyless_chain_breaks_the_next_link(tmp_path):

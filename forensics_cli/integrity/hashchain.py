@@ -18,7 +18,7 @@ import os
 import tomllib
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -306,4 +306,10 @@ def verify_chain(files: list[str], spec: ChainSpec) -> tuple[list[Finding], list
             walker._say(
                 Kind.LINE_REMOVED, Severity.HIGH, path, None, f"cannot read the rest of the file: {exc}"
             )
-    return list(walker.found.values()), walker.notes
+    findings = sorted(walker.found.values(), key=lambda f: (files.index(f.file), f.line or 0))
+    first = next((f for f in findings if f.kind is not Kind.UNVERIFIABLE), None)
+    if first is not None:  # rows sort by file name, not by the chain's order: say which break comes first
+        findings[findings.index(first)] = replace(
+            first, detail=first.detail + " (the chain's first broken link)"
+        )
+    return findings, walker.notes
