@@ -107,7 +107,6 @@ def _check_trail(digests: list[Digest], options: TrailOptions) -> tuple[list[Fin
     chained = [d for d in digests if not d.backfill]
     oldest_start = min((d.start for d in chained if d.start), default=None)
     signature_of: dict[str, str] = {}  # digest base -> the signature its successor recorded
-    named: set[str] = set()
     for digest in digests:
         where = digest.file
         if digest.key and base(digest.key) != base(where):
@@ -125,14 +124,13 @@ def _check_trail(digests: list[Digest], options: TrailOptions) -> tuple[list[Fin
         previous = digest.previous_key
         if not previous:
             continue
-        named.add(base(previous))
         before = by_base.get(base(previous))
         if before is None:
             stamp = DIGEST_NAME.match(base(previous))
             previous_end = stamp_time(stamp["stamp"]) if stamp else None
             if oldest_start and previous_end and previous_end <= oldest_start:
                 notes.append(
-                    f"trail {digests[0].trail}: checked from {base(_first(chained, digest).key)} on; "
+                    f"trail {digest.trail}: checked from {base(digest.key)} on; "
                     f"its previous digest {base(previous)} is not among PATHS (a chain proves nothing before "
                     "its first digest)"
                 )
@@ -169,12 +167,8 @@ def _check_trail(digests: list[Digest], options: TrailOptions) -> tuple[list[Fin
         if signature:
             signature_of[base(previous)] = signature
     findings += _coverage(chained)
-    findings += _signatures(digests, chained, signature_of, named, options)
+    findings += _signatures(digests, chained, signature_of, options)
     return findings, notes
-
-
-def _first(chained: list[Digest], fallback: Digest) -> Digest:
-    return chained[0] if chained else fallback
 
 
 def _coverage(chained: list[Digest]) -> list[Finding]:
@@ -228,7 +222,6 @@ def _signatures(
     digests: list[Digest],
     chained: list[Digest],
     signature_of: dict[str, str],
-    named: set[str],
     options: TrailOptions,
 ) -> list[Finding]:
     """Each digest's signature checked with its public key; the ones nothing can check are said so."""
