@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from forensics_cli.integrity import hashchain
 from forensics_cli.integrity.hashchain import ChainError, parse_chain, verify_chain
 
 KEY = "chain-test-key"
@@ -292,3 +293,79 @@ def test_a_line_longer_than_the_limit_is_not_checked_and_the_chain_resumes_after
     findings, notes = verify_chain([str(log)], spec)
     assert [(f.kind.value, f.line) for f in findings] == [("unverifiable", 3)]
     assert notes == []  # line 4 links to the unchecked line: no false "removed", no "checked from" note
+
+
+def _walk(tmp_path, lines, **table):
+    spec = parse_chain({"hash": "hash", "previous": "prev_hash", **table}, "t.toml")
+    log = write(tmp_path / "audit.log", lines)
+    findings, notes = verify_chain([str(log)], spec)
+    return [
+        (f.kind.value, f.line, f.subject.rsplit(":", 1)[-1] if f.subject else "") for f in findings
+    ], notes
+
+
+def test_a_moved_line_links_back_past_the_lines_between(tmp_path):
+    lines = chained(records(8), key=None)
+    moved = lines.pop(1)  # line 2 moved to the end: line 3 (now 2) links to it, it links to line 1
+    lines.append(moved)
+    assert _walk(tmp_path, lines) == ([("line_removed", 2, "1"), ("line_inserted", 8, "1")], [])
+
+
+def test_a_link_beyond_the_remembered_window_is_a_removal(tmp_path, monkeypatch):
+    monkeypatch.setattr(hashchain, "RECENT_LINKS", 3)
+    lines = chained(records(8), key=None)
+    lines.append(lines.pop(1))  # links back 6 lines: further than the 3 hashes remembered
+    assert _walk(tmp_path, lines)[0] == [("line_removed", 2, "1"), ("line_removed", 8, "7")]
+    monkeypatch.setattr(hashchain, "RECENT_LINKS", 7)  # the newest 7 are kept, the oldest dropped
+    assert _walk(tmp_path, lines)[0] == [("line_removed", 2, "1"), ("line_inserted", 8, "1")]
+
+
+def test_a_chain_written_in_upper_case_hex_is_one_chain(tmp_path):
+    """An application that writes both hashes in upper case: compared case-blind, hashed as written."""
+    lines, previous = [], ""
+    for record in records(4):
+        body = dict(record, prev_hash=previous)
+        previous = hashlib.sha256(_canonical(body)).hexdigest().upper()
+        lines.append(json.dumps(dict(body, hash=previous)))
+    assert _walk(tmp_path, lines) == ([], [])
+
+
+def test_a_non_json_line_and_a_half_chained_line_are_not_part_of_the_chain(tmp_path):
+    lines = chained(records(5), key=None)
+    lines.insert(2, "Traceback (most recent call last):")
+    half = dict(records(1)[0], prev_hash=json.loads(lines[1])["hash"])  # the link, but no hash of its own
+    lines.insert(4, json.dumps(half))
+    assert _walk(tmp_path, lines) == ([("line_inserted", 3, ""), ("line_inserted", 5, "")], [])
+
+
+def test_an_inserted_line_leaves_the_rest_of_the_chain_whole(tmp_path):
+    lines = chained(records(6), key=None)
+    lines.insert(3, chained([{"forged": 1}], key=None, previous="ffff")[0])
+    assert _walk(tmp_path, lines) == ([("line_inserted", 4, "")], [])
+
+
+def test_a_chain_may_start_with_zeros_or_null(tmp_path):
+    for genesis in ("0" * 64, None, ""):
+        lines = chained(records(3), key=None, previous=genesis)
+        assert _walk(tmp_path, lines) == ([], [])
+    lines = chained(records(3), key=None, previous="0" * 63 + "1")
+    assert _walk(tmp_path, lines)[1] != []  # not a start: the note says where the check begins
+
+
+def test_lines_before_the_first_record_do_not_hide_the_chain():
+    spec = parse_chain({"hash": "hash", "previous": "prev_hash"}, "t.toml")
+    other = parse_chain({"hash": "sig", "previous": "prev_sig"}, "u.toml")
+    head = b"starting up\nTraceback: boom\n" + chained(records(1), key=None)[0].encode() + b"\n"
+    assert hashchain.chain_of(head, [other, spec]) is spec
+    assert hashchain.chain_of(b'{"hash": "ab"}\n', [spec]) is None  # one field is not a chain
+    assert hashchain.chain_of(b"no json at all\n", [spec]) is None
+    assert hashchain.chain_of(b"{not json\n", [spec]) is None
+
+
+def test_an_unreadable_file_in_a_chain_is_reported(tmp_path):
+    spec = parse_chain({"hash": "hash", "previous": "prev_hash"}, "t.toml")
+    findings, _ = verify_chain([str(tmp_path / "gone.log")], spec)
+    assert [(f.kind.value, f.severity.value, f.file, f.line) for f in findings] == [
+        ("line_removed", "high", str(tmp_path / "gone.log"), None)
+    ]
+    assert findings[0].detail.startswith("cannot read the rest of the file: ")
