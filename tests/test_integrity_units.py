@@ -352,3 +352,114 @@ def test_a_backfill_digest_alone_is_checked_without_a_chain(tmp_path):
         log.unlink()
     findings, notes = _check(trail.root, {trail.digests[2].name[:-3]: trail.signatures[2]})
     assert (findings, notes) == ([], [])
+
+
+def _hourly(starts_ends: list[tuple[datetime, datetime]], linked: bool = True) -> list[Digest]:
+    digests = []
+    for number, (start, end) in enumerate(starts_ends):
+        digests.append(
+            _digest(
+                digestStartTime=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                digestEndTime=end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                digestS3Object=f"k/x_CloudTrail-Digest_r_t_r_{end:%Y%m%dT%H%M%SZ}.json.gz",
+                previousDigestS3Object="k/previous.json.gz" if linked and number else None,
+            )
+        )
+    return digests
+
+
+def test_a_hole_of_one_second_is_no_gap_and_of_two_seconds_is():
+    touching = _hourly([(_at(10), _at(11)), (_at(11) + timedelta(seconds=1), _at(12))])
+    assert cloudtrail._coverage(touching) == []
+    apart = _hourly([(_at(10), _at(11)), (_at(11) + timedelta(seconds=2), _at(12))])
+    [gap] = cloudtrail._coverage(apart)
+    assert (gap.kind, gap.severity, gap.start, gap.end) == (
+        Kind.DIGEST_GAP,
+        Severity.HIGH,
+        _at(11),
+        _at(11) + timedelta(seconds=2),
+    )
+    assert gap.detail.startswith(
+        "no digest covers 2 s: about 1 digest(s)"
+    )  # less than the cadence: still one
+
+
+def test_every_gap_of_a_trail_is_reported_and_the_cadence_is_learnt():
+    half_hourly = [
+        (_at(10), _at(10, 30)),
+        (_at(10, 30), _at(11)),
+        (_at(12), _at(12, 30)),
+        (_at(14), _at(14, 30)),
+    ]
+    gaps = cloudtrail._coverage(_hourly(half_hourly))
+    assert [(g.start, g.end, g.file, g.line) for g in gaps] == [
+        (_at(11), _at(12), "d.json.gz", 1),
+        (_at(12, 30), _at(14), "d.json.gz", 1),
+    ]
+    tail = "digest(s) of the trail's 30 min cadence are missing before this one, and it links back past them"
+    assert [g.detail.split(":")[1].strip() for g in gaps] == [f"about 2 {tail}", f"about 3 {tail}"]
+
+
+def test_given_signatures_compare_case_blind_with_the_recorded_ones(tmp_path):
+    from trail import build_trail
+
+    trail = build_trail(tmp_path / "ev", hours=2)
+    given = {"": trail.signatures[1].upper(), trail.digests[0].name[:-3]: trail.signatures[0].upper()}
+    assert _check(trail.root, given) == ([], [])
+
+
+def test_each_digest_without_a_known_signature_is_its_own_row(tmp_path):
+    from trail import build_trail
+
+    trail = build_trail(tmp_path / "ev", hours=2, backfill=True)
+    findings, _ = _check(trail.root)
+    assert [(f.kind, f.severity, f.file, f.start, f.end) for f in findings] == [
+        (Kind.UNVERIFIABLE, Severity.LOW, str(trail.digests[1]), _at(11), _at(12)),
+        (Kind.UNVERIFIABLE, Severity.LOW, str(trail.digests[2]), _at(11), _at(12)),
+    ]
+
+
+def test_without_keys_one_row_covers_the_trail(tmp_path):
+    from trail import build_trail
+
+    trail = build_trail(tmp_path / "ev", hours=3)
+    findings, _ = _check(trail.root, keys=False)
+    assert findings == [
+        Finding(
+            Kind.UNVERIFIABLE,
+            Severity.MEDIUM,
+            str(trail.digests[0]),
+            None,
+            "3 digests of trail 111122223333_CloudTrail-Digest_us-east-1_management-events_us-east-1: "
+            "signatures not checked (give --public-keys, the saved output of "
+            "`aws cloudtrail list-public-keys`)",
+            _at(10),
+            _at(13),
+        ),
+    ]
+
+
+def test_key_validity_times_as_the_cli_prints_them(tmp_path):
+    import base64
+    import json
+
+    value = base64.b64encode(public_der(private_key())).decode()
+    entries = [
+        {
+            "Value": value,
+            "Fingerprint": "AA",
+            "ValidityStartTime": "2026-01-01T00:00:00+00:00",
+            "ValidityEndTime": "",
+        },
+        {"Value": value, "Fingerprint": "bb", "ValidityStartTime": 1767225600, "ValidityEndTime": None},
+        {"Value": value, "Fingerprint": "cc", "ValidityStartTime": "2026-01-01T00:00:00"},
+    ]
+    path = tmp_path / "keys.json"
+    path.write_text(json.dumps({"PublicKeyList": entries}))
+    keys = load_public_keys(str(path))
+    new_year = datetime(2026, 1, 1, tzinfo=UTC)
+    assert sorted(keys) == ["aa", "bb", "cc"]  # fingerprints compare lower-case
+    assert [(k.valid_from, k.valid_until) for k in keys.values()] == [(new_year, None)] * 3
+    assert keys["aa"].der == public_der(private_key())
+    path.write_text(json.dumps([entries[0]]))  # a bare list (the PublicKeyList itself) is read too
+    assert list(load_public_keys(str(path))) == ["aa"]
