@@ -300,7 +300,9 @@ def test_gaps_reports_events_no_digest_lists_as_unsigned(run, trail):
     ]
     assert [Path(r["file"]).name for r in rows] == [trail.logs[2].name, trail.logs[4].name]
     assert all(r["line"] == 1 and "4 CloudTrail events" in r["detail"] for r in rows)
-    assert {(r["severity"], r["duration_s"], r["service"]) for r in rows} == {("medium", 1205.0, "iam.amazonaws.com")}
+    assert {(r["severity"], r["duration_s"], r["service"]) for r in rows} == {
+        ("medium", 1205.0, "iam.amazonaws.com")
+    }
     assert rows[0]["detail"] == (
         "4 CloudTrail events of 111122223333 us-east-1 in 2 log files no digest lists: they cannot be proven "
         "unaltered (digest deleted, validation off, or files added; run apiforensics verify)"
