@@ -459,28 +459,12 @@ def _unsigned(result) -> list[dict]:
     """gaps' `unsigned` rows: CloudTrail events of log files that no digest among the inputs lists."""
     from forensics_cli.analyses.unsigned import unsigned_stretches
     from forensics_cli.discover import CLOUDTRAIL_DIGEST
-    from forensics_cli.integrity.cloudtrail_digest import (
-        Digest,
-        base,
-        listed_logs,
-        log_trail,
-        read_digest,
-        trail_of,
-    )
+    from forensics_cli.integrity.cloudtrail_digest import unlisted_by_trail
 
-    digests = [read_digest(r.file) for r in result.reports if r.reason == CLOUDTRAIL_DIGEST]
-    digests = [d for d in digests if isinstance(d, Digest)]
+    digests = [r.file for r in result.reports if r.reason == CLOUDTRAIL_DIGEST]
     if not digests:
         return []
-    signed = listed_logs(digests)
-    trails: dict[tuple[str, str], tuple[list[str], set[str]]] = {trail_of(d): ([], set()) for d in digests}
-    for report in result.reports:
-        trail = log_trail(report.file)
-        if trail in trails:
-            trails[trail][0].append(report.file)
-            if base(report.file) not in signed:
-                trails[trail][1].add(report.file)
-    return unsigned_stretches(result.events, trails)
+    return unsigned_stretches(result.events, unlisted_by_trail([r.file for r in result.reports], digests))
 
 
 @click.group()

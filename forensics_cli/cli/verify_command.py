@@ -35,8 +35,8 @@ def _coverage_lines(coverage) -> list[str]:
             else "signatures NOT checked (no --public-keys)"
         )
         lines.append(f"CloudTrail: {coverage.digests} digests ({signed}), {coverage.trail_logs} log files")
-    if coverage.chains:
-        lines.append(f"hash chains: {len(coverage.chains)} files")
+    if coverage.chained_files:
+        lines.append(f"hash chains: {len(coverage.chained_files)} files")
     if coverage.manifest_inputs:
         lines.append(f"manifest: {coverage.manifest_inputs} inputs hashed again")
     if coverage.unchecked:

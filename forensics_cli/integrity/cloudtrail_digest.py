@@ -151,3 +151,20 @@ def utc(moment: datetime) -> datetime:
 def region_of(digest: Digest) -> str:
     match = re.search(r"/CloudTrail-Digest/([a-z0-9-]+)/", digest.key)
     return match[1] if match else ""
+
+
+def unlisted_by_trail(
+    files: list[str], digest_files: list[str]
+) -> dict[tuple[str, str], tuple[list[str], set[str]]]:
+    """(account, region) -> (the trail's log files among `files`, the ones no digest lists), for every
+    trail with a readable digest among `digest_files` (gaps' `unsigned` stretches are made of these)."""
+    digests = [d for d in map(read_digest, digest_files) if isinstance(d, Digest)]
+    signed = listed_logs(digests)
+    trails: dict[tuple[str, str], tuple[list[str], set[str]]] = {trail_of(d): ([], set()) for d in digests}
+    for path in files:
+        trail = log_trail(path)
+        if trail in trails:
+            trails[trail][0].append(path)
+            if base(path) not in signed:
+                trails[trail][1].add(path)
+    return trails

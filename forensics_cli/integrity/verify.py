@@ -30,7 +30,7 @@ class Coverage:
     digests: int = 0
     trail_logs: int = 0
     signatures_checked: bool = False
-    chains: dict[str, int] = field(default_factory=dict)  # chained file -> 1 (per file, in a rotated set)
+    chained_files: set[str] = field(default_factory=set)
     manifest_inputs: int = 0
     unchecked: int = 0
 
@@ -93,8 +93,8 @@ def verify(paths: list[str], options: VerifyOptions) -> VerifyResult:
         chain_findings, chain_notes = hashchain.verify_chain(files, spec)
         findings += chain_findings
         notes += chain_notes
-        coverage.chains.update(dict.fromkeys(files, 1))
-    covered = trail.covers() | set(coverage.chains)
+        coverage.chained_files.update(files)
+    covered = trail.covers() | coverage.chained_files
     if options.manifest is not None:
         listed = {e["file"] for e in options.manifest.get("inputs", [])}
         found_now = manifest.resolved([c.path for c in candidates])
