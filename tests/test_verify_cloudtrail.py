@@ -426,3 +426,14 @@ def test_a_verify_report_inside_the_evidence_is_refused(run, trail, keys):
     result = run("verify", "--public-keys", keys, "-o", trail.root / "report.csv", trail.root)
     assert result.exit_code == 2 and "inside the evidence" in result.stderr
     assert _fingerprint(trail.root) == before
+
+
+def test_a_log_whose_name_holds_no_time_is_unlisted_not_a_crash(run, trail, keys):
+    odd = trail.logs[0].with_name("111122223333_CloudTrail_us-east-1_20261399T9999Z_impossibletime1.json.gz")
+    shutil.copy(trail.logs[0], odd)
+    result, rows = _verify(run, trail, keys)
+    assert result.exit_code == 1
+    assert [(r["kind"], r["severity"], r["start"], Path(r["file"]).name) for r in rows] == [
+        ("unlisted_log", "medium", None, odd.name)
+    ]
+    assert rows[0]["detail"] == "no digest lists this log file, and the time in its name is no time"

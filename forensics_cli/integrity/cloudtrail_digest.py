@@ -137,9 +137,10 @@ def log_trail(path: str) -> tuple[str, str] | None:
 
 
 def stamp_time(stamp: str) -> datetime | None:
-    """The end time a digest's name carries (YYYYMMDDTHHMMSSZ)."""
+    """The time a digest's name (YYYYMMDDTHHMMSSZ) or a log file's name (YYYYMMDDTHHMMZ) carries; None
+    for digits that are no time (a name is attacker-controlled: 20261399T9999Z)."""
     try:
-        return utc(datetime.strptime(stamp, "%Y%m%dT%H%M%SZ"))
+        return utc(datetime.strptime(stamp, "%Y%m%dT%H%M%SZ" if len(stamp) == 16 else "%Y%m%dT%H%MZ"))
     except ValueError:
         return None
 

@@ -3,7 +3,14 @@ its digest recorded, every delivered file listed."""
 
 from datetime import datetime
 
-from forensics_cli.integrity.cloudtrail_digest import LOG_NAME, Digest, base, parse_time, region_of, utc
+from forensics_cli.integrity.cloudtrail_digest import (
+    LOG_NAME,
+    Digest,
+    base,
+    parse_time,
+    region_of,
+    stamp_time,
+)
 from forensics_cli.integrity.content import read_content
 from forensics_cli.integrity.findings import Finding, Kind, Severity
 
@@ -58,22 +65,28 @@ def check_logs(digests: list[Digest], logs: dict[str, list[str]]) -> list[Findin
         match = LOG_NAME.match(name)
         if name in listed or not match or not digests:
             continue
-        delivered = utc(datetime.strptime(match["stamp"], "%Y%m%dT%H%MZ"))
+        delivered = stamp_time(match["stamp"])
         window = windows.get((match["account"], match["region"]))
-        inside = window and window[0] <= delivered <= window[1]
-        for path in paths:
-            findings.append(
-                Finding(
-                    Kind.UNLISTED_LOG,
-                    Severity.MEDIUM if inside else Severity.LOW,
-                    path,
-                    None,
+        inside = bool(window and delivered and window[0] <= delivered <= window[1])
+        if delivered is None:
+            severity, why = (
+                Severity.MEDIUM,
+                "no digest lists this log file, and the time in its name is no time",
+            )
+        elif inside:
+            severity, why = (
+                Severity.MEDIUM,
+                (
                     "no digest lists this log file, though digests cover its time: its digest is missing, "
                     "or it was added or renamed"
-                    if inside
-                    else "no digest lists this log file (delivered outside the time the digests cover)",
-                    delivered,
-                    delivered,
-                )
+                ),
             )
+        else:
+            severity, why = (
+                Severity.LOW,
+                "no digest lists this log file (delivered outside the time the digests cover)",
+            )
+        findings += [
+            Finding(Kind.UNLISTED_LOG, severity, path, None, why, delivered, delivered) for path in paths
+        ]
     return findings
