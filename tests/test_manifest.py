@@ -198,3 +198,19 @@ def test_partitioned_events_are_outputs_of_the_manifest(run, workdir):
         entry["sha256"] == hashlib.sha256(open(entry["file"], "rb").read()).hexdigest()
         for entry in _manifest()["outputs"]
     )
+
+
+@pytest.mark.parametrize(
+    "document, why",
+    [
+        ({"inputs": [{"x": 1}], "outputs": []}, "inputs is not a list"),
+        ({"inputs": [], "outputs": 5}, "outputs is not a list"),
+        ({"inputs": [{"file": "a", "sha256": 3}], "outputs": []}, "inputs is not a list"),
+        ({"inputs": [], "outputs": [], "paths": "logs"}, "paths or cwd"),
+    ],
+    ids=["entry_without_file", "outputs_not_a_list", "sha_not_text", "paths_not_a_list"],
+)
+def test_an_edited_manifest_is_a_usage_error_not_a_crash(run, workdir, document, why):
+    (workdir / "out/m.json").write_text(json.dumps({"format": "apiforensics-manifest/1", **document}))
+    result = run("verify", "--manifest", "out/m.json")
+    assert result.exit_code == 2 and why in result.stderr and "internal error" not in result.stderr

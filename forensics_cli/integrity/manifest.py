@@ -138,6 +138,17 @@ def load_manifest(path: str) -> dict:
         raise ManifestError(f"cannot read manifest {path}: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         raise ManifestError(f"{path} is not an apiforensics manifest ({MANIFEST_FORMAT})")
+    for part in ("inputs", "outputs"):  # edited or damaged: said so, before anything is hashed
+        entries = manifest.get(part)
+        if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("file"), str) and isinstance(e.get("sha256"), str)
+            for e in entries
+        ):
+            raise ManifestError(
+                f"{path}: {part} is not a list of {{file, sha256, ...}} entries: edited or damaged"
+            )
+    if not isinstance(manifest.get("paths", []), list) or not isinstance(manifest.get("cwd", ""), str):
+        raise ManifestError(f"{path}: paths or cwd is not what apiforensics writes: edited or damaged")
     return manifest
 
 
