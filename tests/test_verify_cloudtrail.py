@@ -437,3 +437,13 @@ def test_a_log_whose_name_holds_no_time_is_unlisted_not_a_crash(run, trail, keys
         ("unlisted_log", "medium", None, odd.name)
     ]
     assert rows[0]["detail"] == "no digest lists this log file, and the time in its name is no time"
+
+
+def test_a_records_file_under_another_name_is_unlisted_not_silently_covered(run, trail, keys):
+    renamed = trail.logs[0].with_name("export-from-colleague.json.gz")
+    shutil.copy(trail.logs[0], renamed)
+    _, rows = _verify(run, trail, keys)
+    assert [(r["kind"], r["severity"], Path(r["file"]).name) for r in rows] == [
+        ("unlisted_log", "medium", renamed.name)
+    ]
+    assert "not named as CloudTrail delivers it" in rows[0]["detail"]

@@ -62,31 +62,37 @@ def check_logs(digests: list[Digest], logs: dict[str, list[str]]) -> list[Findin
                         )
                     )
     for name, paths in sorted(logs.items()):
-        match = LOG_NAME.match(name)
-        if name in listed or not match or not digests:
+        if name in listed or not digests:
             continue
-        delivered = stamp_time(match["stamp"])
-        window = windows.get((match["account"], match["region"]))
-        inside = bool(window and delivered and window[0] <= delivered <= window[1])
-        if delivered is None:
-            severity, why = (
-                Severity.MEDIUM,
-                "no digest lists this log file, and the time in its name is no time",
-            )
-        elif inside:
-            severity, why = (
-                Severity.MEDIUM,
-                (
-                    "no digest lists this log file, though digests cover its time: its digest is missing, "
-                    "or it was added or renamed"
-                ),
-            )
-        else:
-            severity, why = (
-                Severity.LOW,
-                "no digest lists this log file (delivered outside the time the digests cover)",
-            )
+        severity, why, delivered = _unlisted(name, windows)
         findings += [
             Finding(Kind.UNLISTED_LOG, severity, path, None, why, delivered, delivered) for path in paths
         ]
     return findings
+
+
+def _unlisted(name: str, windows: dict) -> tuple[Severity, str, datetime | None]:
+    """How suspicious a log file no digest lists is: (severity, why, the delivery time in its name)."""
+    match = LOG_NAME.match(name)
+    if not match:  # a CloudTrail Records file under a name CloudTrail does not deliver
+        return (
+            Severity.MEDIUM,
+            "no digest lists this CloudTrail file, and it is not named as CloudTrail delivers it: renamed "
+            "or made",
+            None,
+        )
+    delivered = stamp_time(match["stamp"])
+    if delivered is None:
+        return Severity.MEDIUM, "no digest lists this log file, and the time in its name is no time", None
+    window = windows.get((match["account"], match["region"]))
+    if window and window[0] <= delivered <= window[1]:
+        why = (
+            "no digest lists this log file, though digests cover its time: its digest is missing, or it was "
+            "added or renamed"
+        )
+        return Severity.MEDIUM, why, delivered
+    return (
+        Severity.LOW,
+        "no digest lists this log file (delivered outside the time the digests cover)",
+        delivered,
+    )
