@@ -4,6 +4,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -214,3 +215,149 @@ def test_an_edited_manifest_is_a_usage_error_not_a_crash(run, workdir, document,
     (workdir / "out/m.json").write_text(json.dumps({"format": "apiforensics-manifest/1", **document}))
     result = run("verify", "--manifest", "out/m.json")
     assert result.exit_code == 2 and why in result.stderr and "internal error" not in result.stderr
+
+
+def test_the_whole_manifest_document(run, workdir, monkeypatch):
+    from forensics_cli import __version__
+
+    formats = workdir / "config" / "apiforensics" / "formats"
+    formats.mkdir(parents=True)
+    (formats / "audit.toml").write_text('[recognise]\nkeys = ["actor"]\n[fields]\nuser = "actor"\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(workdir / "config"))
+    (workdir / "map.toml").write_text('user = "who"\n')
+    result = run(
+        "gaps",
+        "-q",
+        "logs/worker",
+        "--field-map",
+        "map.toml",
+        "--since",
+        "2026-11-16",
+        "--service",
+        "w",
+        "-o",
+        "out/g.json",
+        "--manifest",
+        "out/m.json",
+    )
+    assert result.exit_code in (0, 1)
+    manifest = _manifest()
+    created = manifest.pop("created")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", created)
+
+    def sha(path):
+        return hashlib.sha256((workdir / path).read_bytes()).hexdigest()
+
+    worker = (workdir / "logs/worker/worker.jsonl").read_bytes()
+    assert manifest == {
+        "format": "apiforensics-manifest/1",
+        "tool": {"name": "apiforensics", "version": __version__},
+        "cwd": str(workdir),
+        "command": [
+            "apiforensics",
+            "gaps",
+            "-q",
+            "logs/worker",
+            "--field-map",
+            "map.toml",
+            "--since",
+            "2026-11-16",
+            "--service",
+            "w",
+            "-o",
+            "out/g.json",
+            "--manifest",
+            "out/m.json",
+        ],
+        "paths": ["logs/worker"],
+        "settings": {
+            "tz": "UTC",
+            "since": "2026-11-16",
+            "until": None,
+            "service": "w",
+            "follow_links": False,
+            "skip_tool_dirs": False,
+            "parser_version": manifest["settings"]["parser_version"],
+            "login_paths": manifest["settings"]["login_paths"],
+        },
+        "setting_files": {
+            "field_map": {"file": "map.toml", "sha256": sha("map.toml")},
+            "user_format:audit.toml": {
+                "file": str(formats / "audit.toml"),
+                "sha256": sha(formats / "audit.toml"),
+            },
+        },
+        "inputs": [
+            {
+                "file": "logs/worker/worker.jsonl",
+                "size": len(worker),
+                "mtime_ns": (workdir / "logs/worker/worker.jsonl").stat().st_mtime_ns,
+                "sha256": hashlib.sha256(worker).hexdigest(),
+                "text_sha256": hashlib.sha256(worker).hexdigest(),
+                "text_bytes": len(worker),
+                "lines": worker.count(b"\n"),
+                "compression": "none",
+            }
+        ],
+        "outputs": [
+            {
+                "file": str(workdir / "out/g.json"),
+                "sha256": sha("out/g.json"),
+                "size": (workdir / "out/g.json").stat().st_size,
+            }
+        ],
+    }
+    assert manifest["settings"]["login_paths"] and manifest["settings"]["parser_version"]
+
+
+def test_the_rows_of_a_manifest_check(run, workdir):
+    run("ingest", "-q", "logs", "-o", "out/i.csv", "--manifest", "out/m.json")
+    (workdir / "logs/gateway/access.log").unlink()
+    (workdir / "out/i.csv").unlink()
+    (workdir / "logs/new.log").write_text('{"a": 1}\n')
+    rows = json.loads(run("verify", "--manifest", "out/m.json", "--format", "json").stdout)
+    assert [(r["kind"], r["severity"], r["file"], r["line"], r["detail"]) for r in rows] == [
+        (
+            "file_vanished",
+            "high",
+            "logs/gateway/access.log",
+            None,
+            "an input of the run out/m.json records is gone",
+        ),
+        (
+            "file_vanished",
+            "medium",
+            str(workdir / "out/i.csv"),
+            None,
+            "an output of the run out/m.json records is gone",
+        ),
+        (
+            "file_appeared",
+            "medium",
+            "logs/new.log",
+            None,
+            "under the manifest's PATHS, not among the inputs out/m.json lists: added since",
+        ),
+    ]
+
+
+def test_appeared_files_outside_the_manifest_directory_keep_their_whole_path(run, workdir, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    shutil.copytree(workdir / "logs/worker", elsewhere / "worker")
+    run("ingest", "-q", str(elsewhere / "worker"), "--manifest", "out/m.json")
+    (elsewhere / "worker" / "late.log").write_text('{"a": 1}\n')
+    rows = json.loads(run("verify", "--manifest", "out/m.json", "--format", "json").stdout)
+    assert [(r["kind"], r["file"]) for r in rows] == [
+        ("file_appeared", str(elsewhere / "worker" / "late.log"))
+    ]
+
+
+def test_a_changed_output_names_both_hashes(run, workdir):
+    run("ingest", "-q", "logs", "-o", "out/i.csv", "--manifest", "out/m.json")
+    recorded = _manifest()["outputs"][0]["sha256"]
+    (workdir / "out/i.csv").write_text("edited\n")
+    now = hashlib.sha256(b"edited\n").hexdigest()
+    rows = json.loads(run("verify", "--manifest", "out/m.json", "--format", "json").stdout)
+    assert [r["detail"] for r in rows] == [
+        f"an output of the run: SHA-256 {now[:16]}… is not the recorded {recorded[:16]}…"
+    ]

@@ -1,5 +1,6 @@
 """`apiforensics verify`: prove the logs were not altered, offline (docs/verify.md)."""
 
+import os
 import sys
 
 import click
@@ -119,9 +120,13 @@ def verify(
         raise InputError(f"--field-map {field_map} declares no [chain]: nothing for verify to check")
     fmt = format_for(output, fmt)
     if loaded is not None and not paths:
-        read = manifest.manifest_paths(loaded, manifest_file)
+        read = manifest.manifest_paths(loaded)
     else:
         read = default_paths(paths)
+        if implicit_paths(paths) and not quiet:  # say what is read when nobody named it
+            print_hint(
+                f"no PATHS given: reading {os.path.abspath('.')} (not .git, node_modules, venvs, caches)"
+            )
     options = verification.VerifyOptions(
         trail=cloudtrail.TrailOptions(keys, _signatures(signatures)),
         chains=chains,

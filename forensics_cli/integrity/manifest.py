@@ -147,7 +147,8 @@ def load_manifest(path: str) -> dict:
             raise ManifestError(
                 f"{path}: {part} is not a list of {{file, sha256, ...}} entries: edited or damaged"
             )
-    if not isinstance(manifest.get("paths", []), list) or not isinstance(manifest.get("cwd", ""), str):
+    paths, cwd = manifest.get("paths"), manifest.get("cwd")
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths) or not isinstance(cwd, str):
         raise ManifestError(f"{path}: paths or cwd is not what apiforensics writes: edited or damaged")
     return manifest
 
@@ -159,11 +160,11 @@ def _where(cwd: str, name: str) -> str:
 def check_manifest(manifest: dict, manifest_path: str, discovered: list[str]) -> list[Finding]:
     """Every input and output of the manifest hashed again: changed and vanished files; `discovered`
     (the files under the manifest's PATHS now, resolved) that it does not list have appeared."""
-    cwd = manifest.get("cwd") or os.path.dirname(os.path.abspath(manifest_path))
+    cwd = manifest["cwd"]
     findings = []
-    listed = {os.path.normpath(_where(cwd, e["file"])) for e in manifest.get("inputs", [])}
-    checks = [(e, _where(cwd, e["file"]), "input") for e in manifest.get("inputs", [])]
-    checks += [(e, e["file"], "output") for e in manifest.get("outputs", [])]
+    listed = {os.path.normpath(_where(cwd, e["file"])) for e in manifest["inputs"]}
+    checks = [(e, _where(cwd, e["file"]), "input") for e in manifest["inputs"]]
+    checks += [(e, e["file"], "output") for e in manifest["outputs"]]
     with ThreadPoolExecutor(max_workers=HASH_WORKERS) as pool:
         for rows in pool.map(lambda check: _recheck(check[0], check[1], manifest_path, check[2]), checks):
             findings += rows
@@ -233,10 +234,9 @@ def _safe_sha(path: str) -> str:
         return ""
 
 
-def manifest_paths(manifest: dict, manifest_path: str) -> list[str]:
+def manifest_paths(manifest: dict) -> list[str]:
     """The manifest's PATHS, resolved against the directory it was written from."""
-    cwd = manifest.get("cwd") or os.path.dirname(os.path.abspath(manifest_path))
-    return [_where(cwd, p) for p in manifest.get("paths", [])]
+    return [_where(manifest["cwd"], p) for p in manifest["paths"]]
 
 
 def resolved(names: list[str], cwd: str | Path | None = None) -> list[str]:

@@ -96,7 +96,7 @@ def verify(paths: list[str], options: VerifyOptions) -> VerifyResult:
         coverage.chained_files.update(files)
     covered = trail.covers() | coverage.chained_files
     if options.manifest is not None:
-        listed = {e["file"] for e in options.manifest.get("inputs", [])}
+        listed = {e["file"] for e in options.manifest["inputs"]}
         found_now = manifest.resolved([c.path for c in candidates])
         findings += manifest.check_manifest(options.manifest, options.manifest_path, found_now)
         coverage.manifest_inputs = len(listed)
