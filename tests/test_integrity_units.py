@@ -463,3 +463,162 @@ def test_key_validity_times_as_the_cli_prints_them(tmp_path):
     assert keys["aa"].der == public_der(private_key())
     path.write_text(json.dumps([entries[0]]))  # a bare list (the PublicKeyList itself) is read too
     assert list(load_public_keys(str(path))) == ["aa"]
+
+
+# gaps' unsigned stretches, on a hand-built frame
+
+import polars as pl  # noqa: E402
+
+from forensics_cli.analyses.unsigned import unsigned_stretches  # noqa: E402
+from forensics_cli.integrity.cloudtrail_digest import base, is_cloudtrail_log, parse_time, read_digest  # noqa: E402
+
+
+def _events(rows: list[tuple[str, int, datetime | None, str]]) -> pl.LazyFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"file": pl.String, "line": pl.Int64, "ts": pl.Datetime("us", "UTC"), "service": pl.String},
+        orient="row",
+    ).lazy()
+
+
+def test_unlisted_files_between_listed_ones_make_separate_stretches():
+    events = _events(
+        [
+            ("a", 1, _at(10), "ct"),
+            ("b", 2, _at(11, 5), "ct"),
+            ("b", 1, _at(11, 1), "iam"),
+            ("b", 3, None, "x"),
+            ("c", 1, _at(11, 30), "ct"),
+            ("d", 1, _at(12), "ct"),
+            ("e", 7, _at(13), "s3"),
+            ("e", 9, _at(13), "ec2"),
+            ("other", 1, _at(11, 10), "ct"),  # another trail's file at the same time: not this trail's
+        ]
+    )
+    rows = unsigned_stretches(events, {("1", "r"): (["a", "b", "c", "d", "e"], {"b", "c", "e"})})
+    assert [(r["start"], r["end"], r["duration_s"], r["file"], r["line"], r["service"]) for r in rows] == [
+        (_at(11, 1), _at(11, 30), 1740.0, "b", 1, "iam"),  # b then c, no listed file between: one stretch
+        (_at(13), _at(13), 0.0, "e", 7, "s3"),  # the first event: by time, then line
+    ]
+    assert [r["detail"].split(" no digest")[0] for r in rows] == [
+        "3 CloudTrail events of 1 r in 2 log files",
+        "2 CloudTrail events of 1 r in 1 log files",
+    ]
+    assert {(r["kind"], r["severity"]) for r in rows} == {("unsigned", "medium")}
+
+
+def test_trails_are_kept_apart_and_a_trail_with_nothing_unlisted_has_no_stretch():
+    events = _events([("a", 1, _at(10), "ct"), ("b", 1, _at(10), "ct"), ("c", 1, _at(9), "ct")])
+    rows = unsigned_stretches(
+        events, {("2", "r"): (["b"], {"b"}), ("1", "r"): (["a", "c"], {"a", "c"}), ("3", "r"): (["x"], set())}
+    )
+    assert [(r["file"], r["start"], r["end"]) for r in rows] == [
+        ("c", _at(9), _at(10)),
+        ("b", _at(10), _at(10)),
+    ]
+    assert [r["detail"].split(" in ")[0] for r in rows] == [
+        "2 CloudTrail events of 1 r",
+        "1 CloudTrail events of 2 r",
+    ]
+
+
+def test_an_unlisted_file_without_timed_events_makes_no_stretch():
+    events = _events([("a", 1, None, "ct")])
+    assert unsigned_stretches(events, {("1", "r"): (["a"], {"a"})}) == []
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("AWSLogs/1/CloudTrail/x_CloudTrail_y.json.gz", "x_CloudTrail_y.json"),
+        ("C:\\copy\\logs\\x.json.gz", "x.json"),
+        ("case.zip!AWSLogs/1/x.json.gz", "x.json"),
+        ("outer.zip!inner!x.json", "x.json"),
+        ("x.json", "x.json"),
+        ("x.gz.json", "x.gz.json"),
+    ],
+)
+def test_base_is_the_file_name_without_gz(name, expected):
+    assert base(name) == expected
+
+
+def test_digest_times_are_iso_with_an_offset():
+    assert parse_time("2026-11-18T10:00:00Z") == _at(10)
+    assert parse_time("2026-11-18T12:00:00+02:00") == _at(10)
+    assert parse_time("2026-11-18T10:00:00") is None  # no offset: not a time a digest writes
+    assert parse_time("2026-11-18T10:00:00z") is None
+    assert parse_time(1763460000) is None and parse_time(None) is None and parse_time("soon") is None
+
+
+def test_a_records_document_is_a_cloudtrail_log_whatever_its_name():
+    assert is_cloudtrail_log("x.json", b'\n  {"Records": [')
+    assert is_cloudtrail_log("111122223333_CloudTrail_us-east-1_20261118T1005Z_abc.json.gz", b"")
+    assert not is_cloudtrail_log("x.json", b'{"records": [')
+    assert not is_cloudtrail_log("x.json", b'{"eventVersion": "1.08"}')
+
+
+def test_an_unreadable_digest_is_a_chain_break_on_its_first_line(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text('{"digestS3Object": "x", "logFiles": [')
+    finding = read_digest(str(path))
+    assert (finding.kind, finding.severity, finding.line) == (Kind.CHAIN_BREAK, Severity.HIGH, 1)
+    assert finding.detail.startswith("digest file cannot be read: not JSON (")
+
+
+def test_a_listed_hash_that_is_not_text_mismatches_and_a_cut_log_says_why(tmp_path):
+    from forensics_cli.integrity.cloudtrail_logs import check_logs
+
+    log = tmp_path / "111122223333_CloudTrail_r_20261118T1005Z_abc.json.gz"
+    log.write_bytes(gzip.compress(b'{"Records": []}')[:-6])  # cut before the gzip trailer
+    entries = [
+        {
+            "s3Object": f"k/{log.name}",
+            "hashValue": 5,
+            "oldestEventTime": "2026-11-18T10:00:00Z",
+            "newestEventTime": "2026-11-18T10:04:00Z",
+        },
+        {"s3Object": "k/gone-1.json.gz", "hashValue": "ab"},
+        {"s3Object": "k/gone-2.json.gz", "hashValue": "cd", "newestEventTime": "2026-11-18T10:09:00Z"},
+    ]
+    findings = check_logs([_digest(logFiles=entries)], {log.name[:-3]: [str(log)]})
+    assert [(f.kind, f.file, f.start, f.end, f.subject) for f in findings] == [
+        (
+            Kind.HASH_MISMATCH,
+            str(log),
+            _at(10),
+            _at(10, 4),
+            "k/x_CloudTrail-Digest_r_t_r_20261118T110000Z.json.gz",
+        ),
+        (Kind.MISSING_LOG, "d.json.gz", None, None, "k/gone-1.json.gz"),
+        (Kind.MISSING_LOG, "d.json.gz", None, _at(10, 9), "k/gone-2.json.gz"),
+    ]
+    assert findings[0].detail.endswith(
+        "is not the (none)… the digest recorded; compressed stream ends early (file cut short)"
+    )
+    assert findings[1].detail == "listed in this digest, not among PATHS: deleted or not copied"
+
+
+def test_a_log_delivered_at_the_edges_of_the_digests_time_is_inside_it(tmp_path):
+    from forensics_cli.integrity.cloudtrail_logs import check_logs
+
+    digest = _digest(
+        awsAccountId="111122223333", digestS3Object="AWSLogs/111122223333/CloudTrail-Digest/r1/x.json.gz"
+    )
+    logs = {
+        f"111122223333_CloudTrail_r1_{stamp}_abc.json": [f"{stamp}.json"]
+        for stamp in ("20261118T1000Z", "20261118T1100Z", "20261118T0959Z", "20261118T1101Z")
+    }
+    severities = {f.file: f.severity for f in check_logs([digest], logs)}
+    assert severities == {
+        "20261118T1000Z.json": Severity.MEDIUM,
+        "20261118T1100Z.json": Severity.MEDIUM,
+        "20261118T0959Z.json": Severity.LOW,
+        "20261118T1101Z.json": Severity.LOW,
+    }
+    backfill = _digest(
+        awsAccountId="111122223333",
+        digestS3Object="AWSLogs/111122223333/CloudTrail-Digest/r1/x_CloudTrail-Digest_r1_t_r1_20261118T110000Z_backfill.json.gz",
+    )
+    assert {f.severity for f in check_logs([backfill], logs)} == {
+        Severity.LOW
+    }  # a backfill window is no hour
