@@ -137,12 +137,31 @@ def test_the_sha256sum_list_is_checked_by_sha256sum(run, workdir):
         "--manifest",
         "out/m.json",
     )
-    listed = (workdir / "out/m.json.sha256sum").read_text().splitlines()
-    assert len(listed) == 9  # 8 inputs and the report
+    manifest = _manifest()
+    listed = (workdir / "out/m.json.sha256sum").read_text()
+    expected = [f"{e['sha256']}  {e['file']}\n" for e in manifest["inputs"] + manifest["outputs"]]
+    assert listed == "".join(sorted(expected, key=lambda line: line[66:]))  # by name, inputs then report
+    assert len(expected) == 9  # 8 inputs and the report
     if shutil.which("sha256sum") is None:
-        pytest.skip("sha256sum (GNU coreutils) is not installed: the list's format is pinned below instead")
-    check = subprocess.run(["sha256sum", "-c", "--quiet", "out/m.json.sha256sum"], cwd=workdir)
+        pytest.skip("sha256sum (GNU coreutils) is not installed: the list's content is pinned above instead")
+    # --strict: without it, sha256sum only warns about a malformed line and still exits 0
+    check = subprocess.run(["sha256sum", "-c", "--quiet", "--strict", "out/m.json.sha256sum"], cwd=workdir)
     assert check.returncode == 0
+
+
+def test_archive_members_are_covered_by_their_archive_in_the_sum_list(run, workdir):
+    import zipfile
+
+    with zipfile.ZipFile(workdir / "bundle.zip", "w") as bundle:
+        bundle.write(workdir / "logs/worker/worker.jsonl", "worker/worker.jsonl")
+        bundle.write(workdir / "logs/app/api-audit.log.1", "app/api-audit.log.1")
+    run("ingest", "-q", "bundle.zip", "--manifest", "out/m.json")
+    assert sorted(e["file"] for e in _manifest()["inputs"]) == [
+        "bundle.zip!app/api-audit.log.1",
+        "bundle.zip!worker/worker.jsonl",
+    ]
+    digest = hashlib.sha256((workdir / "bundle.zip").read_bytes()).hexdigest()
+    assert (workdir / "out/m.json.sha256sum").read_text() == f"{digest}  bundle.zip\n"  # once, for both
 
 
 def test_sum_lines_escape_names_as_gnu_does():
@@ -361,3 +380,21 @@ def test_a_changed_output_names_both_hashes(run, workdir):
     assert [r["detail"] for r in rows] == [
         f"an output of the run: SHA-256 {now[:16]}… is not the recorded {recorded[:16]}…"
     ]
+
+
+def test_untouched_outputs_pass_and_a_grown_input_says_how(run, workdir):
+    run("ingest", "-q", "logs", "-o", "out/i.csv", "--rejects", "out/r.jsonl", "--manifest", "out/m.json")
+    assert len(_manifest()["outputs"]) == 2
+    result = run("verify", "--manifest", "out/m.json", "--format", "json")
+    assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+    target = workdir / "logs/worker/worker.jsonl"
+    before = _manifest()["inputs"][-1]
+    assert before["file"] == "logs/worker/worker.jsonl"
+    with open(target, "ab") as handle:
+        handle.write(b'{"msg": "appended"}\n')
+    now = hashlib.sha256(target.read_bytes()).hexdigest()
+    [row] = json.loads(run("verify", "--manifest", "out/m.json", "--format", "json").stdout)
+    assert row["detail"] == (
+        f"SHA-256 {now[:16]}… is not the recorded {before['sha256'][:16]}…; size {before['size']} → "
+        f"{before['size'] + 20}; lines {before['lines']} → {before['lines'] + 1}"
+    )
