@@ -244,21 +244,9 @@ def test_the_whole_manifest_document(run, workdir, monkeypatch):
     (formats / "audit.toml").write_text('[recognise]\nkeys = ["actor"]\n[fields]\nuser = "actor"\n')
     monkeypatch.setenv("XDG_CONFIG_HOME", str(workdir / "config"))
     (workdir / "map.toml").write_text('user = "who"\n')
-    result = run(
-        "gaps",
-        "-q",
-        "logs/worker",
-        "--field-map",
-        "map.toml",
-        "--since",
-        "2026-11-16",
-        "--service",
-        "w",
-        "-o",
-        "out/g.json",
-        "--manifest",
-        "out/m.json",
-    )
+    argv = ["gaps", "-q", "logs/worker", "--field-map", "map.toml", "--since", "2026-11-16", "--service", "w"]
+    argv += ["-o", "out/g.json", "--manifest", "out/m.json"]
+    result = run(*argv)
     assert result.exit_code in (0, 1)
     manifest = _manifest()
     created = manifest.pop("created")
@@ -272,22 +260,7 @@ def test_the_whole_manifest_document(run, workdir, monkeypatch):
         "format": "apiforensics-manifest/1",
         "tool": {"name": "apiforensics", "version": __version__},
         "cwd": str(workdir),
-        "command": [
-            "apiforensics",
-            "gaps",
-            "-q",
-            "logs/worker",
-            "--field-map",
-            "map.toml",
-            "--since",
-            "2026-11-16",
-            "--service",
-            "w",
-            "-o",
-            "out/g.json",
-            "--manifest",
-            "out/m.json",
-        ],
+        "command": ["apiforensics", *argv],
         "paths": ["logs/worker"],
         "settings": {
             "tz": "UTC",
