@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from forensics_cli.archives import open_input, split, stat_of
+from forensics_cli.errors import CacheBusy
 from forensics_cli.event_store import PART_GLOB
 from forensics_cli.schema import REJECT_SCHEMA
 
@@ -39,10 +40,6 @@ def default_cache_dir() -> Path:
 
 class CacheUnsafe(Exception):
     """The cache directory belongs to another user: it is not used."""
-
-
-class CacheBusy(Exception):
-    """Another apiforensics command is reading the cache."""
 
 
 _held_locks: list[int] = []  # descriptors of the shared locks this process holds until release_locks()

@@ -5,14 +5,11 @@ from datetime import datetime
 
 import polars as pl
 
+from forensics_cli.errors import InputError
 from forensics_cli.families import BY_NAME
 from forensics_cli.formats import load_field_map, load_user_formats
 from forensics_cli.load import FileReport, LoadOptions, LoadResult, load
 from forensics_cli.timeparse import parse_user_time
-
-
-class InputError(Exception):
-    """Bad input the user can fix (exit code 2)."""
 
 
 def time_bounds(since: str | None, until: str | None, tz: str) -> tuple[datetime | None, datetime | None]:

@@ -57,4 +57,31 @@ def test_formats_doc_lists_every_family():
 
 
 def test_cli_reference_covers_every_command():
-    assert sorted(cli.commands) == sorted({c[0] for c in COMMANDS if c})
+    assert cli.list_commands(None) == sorted({c[0] for c in COMMANDS if c})
+
+
+def test_the_command_list_says_what_each_command_says_of_itself():
+    """`apiforensics --help` lists commands without importing them: the summaries it keeps must be the
+    first paragraph of each command's own help."""
+    from forensics_cli.cli import COMMANDS as LAZY
+
+    for name, (_, _, summary) in LAZY.items():
+        command = cli.get_command(None, name)
+        assert command.name == name
+        assert (command.help or "").split("\n\n")[0] == summary
+
+
+def test_version_and_help_load_no_command_and_no_polars():
+    """A runbook that calls the tool many times does not pay for Polars and the analyses on --version."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from forensics_cli.cli import main; sys.argv = ['apiforensics', '{flag}']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in sys.modules if m == 'polars' or m.startswith('forensics_cli.cli.commands')]\n"
+        "print('LOADED', loaded)"
+    )
+    for flag in ("--version", "--help"):
+        done = subprocess.run([sys.executable, "-c", probe.format(flag=flag)], capture_output=True, text=True)
+        assert done.stdout.strip().endswith("LOADED []"), done.stdout + done.stderr

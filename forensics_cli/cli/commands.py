@@ -486,11 +486,3 @@ def cache_clear(cache_dir):
 def cache_path(cache_dir):
     """Print where the cache lives."""
     click.echo(str(EventCache(cache_dir, "").root))
-
-
-def register(group: click.Group):
-    from forensics_cli.cli.formats_command import formats
-    from forensics_cli.cli.verify_command import verify
-
-    for command in (ingest, timeline, bruteforce, takeover, scan_secrets, gaps, verify, cache, formats):
-        group.add_command(command)

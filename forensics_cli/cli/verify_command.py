@@ -6,7 +6,7 @@ import sys
 import click
 
 from forensics_cli.cli.options import FORMAT_CHOICE, default_paths, implicit_paths
-from forensics_cli.session import InputError
+from forensics_cli.errors import InputError
 
 
 def _signatures(values: tuple[str, ...]) -> dict[str, str]:
