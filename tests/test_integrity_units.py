@@ -141,10 +141,10 @@ def test_signature_checks_that_fail():
 def test_the_signed_string_is_awss():
     """AWS: end time, bucket/key, SHA-256 of the decompressed digest, previous signature or 'null'."""
     sha = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"  # sha256(b"{}")
-    assert string_to_sign("2026-11-18T11:00:00Z", "b", "k/d.json.gz", b"{}", None) == (
+    assert string_to_sign("2026-11-18T11:00:00Z", "b", "k/d.json.gz", sha, None) == (
         f"2026-11-18T11:00:00Z\nb/k/d.json.gz\n{sha}\nnull".encode()
     )
-    assert string_to_sign("T", "b", "k", b"{}", "ab12").endswith(b"\nab12")
+    assert string_to_sign("T", "b", "k", sha, "ab12").endswith(b"\nab12")
 
 
 # CloudTrail rows, every column: the scenarios of test_verify_cloudtrail.py through the library

@@ -272,7 +272,7 @@ def _signatures(
             digest.data["digestEndTime"],
             digest.data["digestS3Bucket"],
             digest.key,
-            digest.text,
+            digest.sha256,
             digest.text_field("previousDigestSignature"),
         )
         result = check_signature(

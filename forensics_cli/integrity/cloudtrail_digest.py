@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from forensics_cli.integrity.content import read_text
 from forensics_cli.integrity.findings import Finding, Kind, Severity
@@ -46,7 +47,8 @@ def parse_time(text) -> datetime | None:
 
 @dataclass(frozen=True)
 class Digest:
-    """One digest file as found among PATHS."""
+    """One digest file as found among PATHS. What is derived from its bytes (times, trail, hash) is worked
+    out once: digests are sorted, chained and signed by these values many times."""
 
     file: str
     text: bytes  # decompressed: what the hashes and the signature cover
@@ -56,26 +58,26 @@ class Digest:
     def key(self) -> str:
         return self.data["digestS3Object"]
 
-    @property
+    @cached_property
     def start(self) -> datetime | None:
         return parse_time(self.data.get("digestStartTime"))
 
-    @property
+    @cached_property
     def end(self) -> datetime | None:
         return parse_time(self.data.get("digestEndTime"))
 
-    @property
+    @cached_property
     def backfill(self) -> bool:
         match = DIGEST_NAME.match(base(self.key))
         return bool(match and match["backfill"])
 
-    @property
+    @cached_property
     def trail(self) -> str:
         """What all digests of one trail (account, region, trail name) share in their names."""
         match = DIGEST_NAME.match(base(self.key))
         return match["trail"] if match else base(self.key)
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.text).hexdigest()
 

@@ -9,7 +9,6 @@ implementations of CloudTrail log file integrity validation" (`string_to_sign`).
 
 import base64
 import binascii
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,12 +75,11 @@ def load_public_keys(path: str) -> dict[str, PublicKey]:
 
 
 def string_to_sign(
-    end_time: str, bucket: str, key: str, text: bytes, previous_signature: str | None
+    end_time: str, bucket: str, key: str, digest_sha256: str, previous_signature: str | None
 ) -> bytes:
-    """What CloudTrail signs for a digest: its end time as written, its S3 location, the SHA-256 of its
-    decompressed bytes, and the previous digest's signature ('null' for the first of a chain)."""
-    digest_hash = hashlib.sha256(text).hexdigest()
-    return f"{end_time}\n{bucket}/{key}\n{digest_hash}\n{previous_signature or 'null'}".encode()
+    """What CloudTrail signs for a digest: its end time as written, its S3 location, the SHA-256 (hex) of
+    its decompressed bytes, and the previous digest's signature ('null' for the first of a chain)."""
+    return f"{end_time}\n{bucket}/{key}\n{digest_sha256}\n{previous_signature or 'null'}".encode()
 
 
 def check_signature(
