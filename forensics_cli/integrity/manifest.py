@@ -106,28 +106,24 @@ def _sum_line(sha: str, name: str) -> str:
 
 def sha256sum_list(manifest: dict) -> str:
     """Inputs (an archive once, for its members) and outputs, as `sha256sum -c` reads them."""
-    lines, archives = [], set()
+    listed: dict[str, str] = {}  # name -> SHA-256, listed in name order
     for entry in manifest["inputs"]:
         disk, member = split(entry["file"])
         if member is None and entry["sha256"]:
-            lines.append(_sum_line(entry["sha256"], disk))
-        elif member is not None and disk not in archives:
-            archives.add(disk)
+            listed[disk] = entry["sha256"]
+        elif member is not None and disk not in listed:
             try:
-                lines.append(_sum_line(file_sha256(disk), disk))
+                listed[disk] = file_sha256(disk)
             except OSError:
                 pass
-    lines += [_sum_line(e["sha256"], e["file"]) for e in manifest["outputs"]]
-    return "".join(sorted(lines, key=lambda line: line[66:]))
+    listed |= {e["file"]: e["sha256"] for e in manifest["outputs"]}
+    return "".join(_sum_line(listed[name], name) for name in sorted(listed))
 
 
-def write_manifest(path: str, manifest: dict, guard: EvidenceGuard) -> list[str]:
+def write_manifest(path: str, manifest: dict, guard: EvidenceGuard) -> None:
     """Write the manifest and FILE.sha256sum beside it (new files, never in the evidence)."""
-    text = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=True) + "\n"
-    sums = path + ".sha256sum"
-    write_text(path, text, guard)
-    write_text(sums, sha256sum_list(manifest), guard)
-    return [path, sums]
+    write_text(path, json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=True) + "\n", guard)
+    write_text(path + ".sha256sum", sha256sum_list(manifest), guard)
 
 
 def load_manifest(path: str) -> dict:
