@@ -129,11 +129,16 @@ def user_format_dir() -> Path:
     return Path(base) / "apiforensics" / "formats"
 
 
+def user_format_files(directory: Path | None = None) -> list[Path]:
+    """The `*.toml` files of the user format directory, in name order (none when it does not exist)."""
+    directory = directory or user_format_dir()
+    return sorted(directory.glob("*.toml")) if directory.is_dir() else []
+
+
 def load_user_formats(directory: Path | None = None) -> list[LogFamily]:
     """Every `*.toml` in the user format directory that has a recogniser (others cannot be told apart)."""
-    directory = directory or user_format_dir()
     formats = []
-    for path in sorted(directory.glob("*.toml")) if directory.is_dir() else []:
+    for path in user_format_files(directory):
         family = load_field_map(path)
         if family.recogniser.keys or family.recogniser.values:
             formats.append(family)

@@ -178,7 +178,7 @@ def _write_manifest(common: CommonArgs) -> None:
     """The evidence manifest of the command that just ran (integrity/manifest.py)."""
     from datetime import UTC, datetime
 
-    from forensics_cli.formats import user_format_dir
+    from forensics_cli.formats import user_format_files
     from forensics_cli.guard import outputs_written
     from forensics_cli.integrity.manifest import RunRecord, build_manifest, write_manifest
     from forensics_cli.load import PARSER_VERSION
@@ -186,7 +186,6 @@ def _write_manifest(common: CommonArgs) -> None:
 
     context = click.get_current_context(silent=True)
     argv = list(context.meta.get("argv", [])) if context else []
-    user_formats = sorted(user_format_dir().glob("*.toml")) if user_format_dir().is_dir() else []
     run = RunRecord(
         argv=argv,
         paths=common.paths,
@@ -201,7 +200,7 @@ def _write_manifest(common: CommonArgs) -> None:
             "login_paths": list(DEFAULT_LOGIN_PATHS),
         },
         setting_files={"field_map": common.field_map}
-        | {f"user_format:{path.name}": str(path) for path in user_formats},
+        | {f"user_format:{path.name}": str(path) for path in user_format_files()},
     )
     document = build_manifest(run, common.inputs or [], outputs_written(), datetime.now(UTC))
     write_manifest(common.manifest, document, EvidenceGuard(common.paths, common.inputs or []))

@@ -96,7 +96,7 @@ def verify(
     lines altered, removed, inserted. --manifest: the inputs of an earlier run, hashed again.
     Exit 0 when everything checked holds and every file was checked, 1 when anything is reported.
     """
-    from forensics_cli.formats import user_format_dir
+    from forensics_cli.formats import user_format_files
     from forensics_cli.guard import EvidenceGuard
     from forensics_cli.integrity import cloudtrail, hashchain, manifest
     from forensics_cli.integrity import verify as verification
@@ -109,10 +109,7 @@ def verify(
 
     try:
         keys = load_public_keys(public_keys) if public_keys else None
-        chain_files = [field_map] if field_map else []
-        if user_format_dir().is_dir():
-            chain_files += sorted(user_format_dir().glob("*.toml"))
-        chains = hashchain.load_chains(chain_files)
+        chains = hashchain.load_chains(([field_map] if field_map else []) + user_format_files())
         loaded = manifest.load_manifest(manifest_file) if manifest_file else None
     except (KeyFileError, hashchain.ChainError, manifest.ManifestError) as exc:
         raise InputError(str(exc)) from exc
