@@ -50,23 +50,42 @@ def default_paths(paths: tuple[str, ...]) -> list[str]:
     return _env_paths() or ["."]
 
 
+# options that every command writing a result shares (the analysis commands through common_options, verify)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=FORMAT_CHOICE,
+    default=None,
+    help="table (default), csv, json or jsonl. Default: from the -o extension, else table.",
+)
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the result to FILE (atomically; never over an input file).",
+)
+raw_csv_option = click.option(
+    "--raw-csv",
+    is_flag=True,
+    help="CSV cells exactly as logged: no formula prefix, control and bidi characters not escaped.",
+)
+follow_links_option = click.option(
+    "--follow-links",
+    is_flag=True,
+    help="Read files behind symbolic links that point outside PATHS (by default they are listed as "
+    "unreadable, not read).",
+)
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True, help="No progress display and no summary on stderr."
+)
+
+
 def common_options(command):
     """PATHS and the options of the SPEC that every analysis command accepts."""
 
     @click.argument("paths", nargs=-1, type=click.Path())
-    @click.option(
-        "--format",
-        "fmt",
-        type=FORMAT_CHOICE,
-        default=None,
-        help="table (default), csv, json or jsonl. Default: from the -o extension, else table.",
-    )
-    @click.option(
-        "-o",
-        "--output",
-        type=click.Path(dir_okay=False),
-        help="Write the result to FILE (atomically; never over an input file).",
-    )
+    @format_option
+    @output_option
     @click.option(
         "--since", metavar="TIME", help="Keep events at or after TIME (UTC unless it has an offset)."
     )
@@ -85,11 +104,7 @@ def common_options(command):
         help="TOML file mapping canonical fields to JSON keys or dotted paths.",
     )
     @click.option("--service", metavar="NAME", help="Use NAME as the service of every file.")
-    @click.option(
-        "--raw-csv",
-        is_flag=True,
-        help="CSV cells exactly as logged: no formula prefix, control and bidi characters not escaped.",
-    )
+    @raw_csv_option
     @click.option(
         "--no-cache",
         is_flag=True,
@@ -102,12 +117,7 @@ def common_options(command):
         metavar="DIR",
         help="Normalized-event cache directory (default: the user cache directory).",
     )
-    @click.option(
-        "--follow-links",
-        is_flag=True,
-        help="Read files behind symbolic links that point outside PATHS (by default they are listed as "
-        "unreadable, not read).",
-    )
+    @follow_links_option
     @click.option(
         "--manifest",
         type=click.Path(dir_okay=False),
@@ -115,7 +125,7 @@ def common_options(command):
         help="Also write an evidence manifest: tool version, command line, settings, every input's size, "
         "mtime and SHA-256, every output's SHA-256 (and FILE.sha256sum). `verify --manifest FILE` re-checks.",
     )
-    @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary on stderr.")
+    @quiet_option
     @functools.wraps(command)
     def wrapper(
         paths,

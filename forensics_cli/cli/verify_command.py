@@ -5,7 +5,15 @@ import sys
 
 import click
 
-from forensics_cli.cli.options import FORMAT_CHOICE, default_paths, implicit_paths
+from forensics_cli.cli.options import (
+    default_paths,
+    follow_links_option,
+    format_option,
+    implicit_paths,
+    output_option,
+    quiet_option,
+    raw_csv_option,
+)
 from forensics_cli.errors import InputError
 
 
@@ -77,13 +85,11 @@ def _coverage_lines(coverage) -> list[str]:
     metavar="FILE",
     help="A TOML file with a [chain] table: the hash-chained JSON lines to check (user formats' chains too).",
 )
-@click.option(
-    "--format", "fmt", type=FORMAT_CHOICE, default=None, help="table (default), csv, json or jsonl."
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result to FILE.")
-@click.option("--raw-csv", is_flag=True, help="CSV cells exactly as found (no formula prefix, no escaping).")
-@click.option("--follow-links", is_flag=True, help="Read files behind links that point outside PATHS.")
-@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@format_option
+@output_option
+@raw_csv_option
+@follow_links_option
+@quiet_option
 def verify(
     paths, public_keys, signatures, manifest_file, field_map, fmt, output, raw_csv, follow_links, quiet
 ):
