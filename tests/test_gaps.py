@@ -421,3 +421,34 @@ def test_a_clock_that_steps_back_less_than_the_skew_is_in_order():
 def test_an_export_listed_newest_first_has_no_backdated_block():
     rows = list(reversed(steady("app", 0, 1800, 1) + steady("app", 3600, 7200, 1)))
     assert "out_of_order" not in kinds(gaps_of(rows))
+
+
+def _row_of(service, seconds, file="f.log"):
+    return {"ts": at(seconds), "service": service, "file": file, "file_rank": 0}
+
+
+def test_a_lone_backdated_first_line_says_it_may_be_backdated():
+    rows = [_row_of("app", -3 * 3600)] + steady("app", 0, 7200, 5)
+    (gap,) = gaps_of(rows).to_dicts()
+    assert gap["kind"] == "time_gap" and gap["line"] == 1
+    assert "the service's first line (f.log:1) is alone on that side" in gap["detail"]
+    assert "backdated line would look the same" in gap["detail"]
+
+
+def test_a_lone_future_dated_last_line_says_it_may_be_future_dated():
+    rows = steady("app", 0, 7200, 5) + [_row_of("app", 7200 + 3 * 3600)]
+    (gap,) = gaps_of(rows).to_dicts()
+    assert f"the service's last line (f.log:{len(rows)}) is alone on that side" in gap["detail"]
+    assert "future-dated line would look the same" in gap["detail"]
+
+
+def test_two_first_lines_in_their_second_are_not_a_lone_line():
+    rows = [_row_of("app", -3 * 3600), _row_of("app", -3 * 3600 + 0.5)] + steady("app", 0, 7200, 5)
+    (gap,) = gaps_of(rows).to_dicts()
+    assert "alone on that side" not in gap["detail"]
+
+
+def test_a_silence_in_the_middle_carries_no_edge_caveat():
+    rows = steady("app", 0, 3600, 0.5) + steady("app", 4080, 7200, 0.5)
+    (gap,) = gaps_of(rows).to_dicts()
+    assert "alone on that side" not in gap["detail"]

@@ -51,10 +51,22 @@ def _silences(data: GapInput, options: GapOptions) -> list[dict]:
         data.active, options.min_gap_s, options.min_expected, options.context_s, options.min_evidence
     )
     # the evidence of a silence: the first line of the last second the service logged before it
-    last_lines = first_lines(data.events, list(zip(found["service"], found["start"], strict=True)))
+    moments = list(zip(found["service"], found["start"], strict=True))
+    lone = _lone_edge_lines(data.active, found)
+    last_lines = first_lines(data.events, moments + [(service, end) for service, end, _ in lone.values()])
     rows = []
-    for service, start, end, silence, rate, expected, evidence in found.iter_rows():
+    for index, (service, start, end, silence, rate, expected, evidence) in enumerate(found.iter_rows()):
         place = last_lines.get((service, start), {})
+        if index in lone:
+            _, moment, edge = lone[index]
+            alone = last_lines.get((service, moment), {})
+            caveat = (
+                f"; the service's {edge} line ({alone.get('file')}:{alone.get('line')}) is alone on that "
+                f"side of the silence: one {'backdated' if edge == 'first' else 'future-dated'} line would "
+                "look the same"
+            )
+        else:
+            caveat = ""
         rows.append(
             _row(
                 "time_gap",
@@ -66,10 +78,35 @@ def _silences(data: GapInput, options: GapOptions) -> list[dict]:
                 place.get("line"),
                 f"silent {silence / 60:.1f} min; expected about {expected:.0f} active seconds "
                 f"(rate {rate * 60:.2f}/min, from {evidence} active seconds in the hour on either side "
-                f"and the same hour on other days), observed 0",
+                f"and the same hour on other days), observed 0{caveat}",
             )
         )
     return rows
+
+
+def _lone_edge_lines(active: pl.DataFrame, found: pl.DataFrame) -> dict[int, tuple[str, object, str]]:
+    """Silences whose one side is a single line, the service's first or last (nothing in its evidence
+    before or after it to judge it by): index in `found` -> (service, that line's time, "first"/"last").
+    A backdated first line, or a future-dated last one, opens exactly such a silence."""
+    edges = {
+        service: (first, first_count, last, last_count)
+        for service, first, first_count, last, last_count in active.group_by("service")
+        .agg(
+            pl.col("ts").first().alias("first"),
+            pl.col("lines").first().alias("first_count"),
+            pl.col("ts").last().alias("last"),
+            pl.col("lines").last().alias("last_count"),
+        )
+        .iter_rows()
+    }
+    lone = {}
+    for index, (service, start, end) in enumerate(found.select("service", "start", "end").iter_rows()):
+        first, first_count, last, last_count = edges[service]
+        if start == first and first_count == 1:
+            lone[index] = (service, start, "first")
+        elif end == last and last_count == 1:
+            lone[index] = (service, end, "last")
+    return lone
 
 
 CROSS_SERVICE_MIN_LINES = 5
