@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from dataclasses import asdict
 from datetime import datetime
+from fnmatch import fnmatch
 from pathlib import Path
 
 import polars as pl
@@ -132,11 +133,12 @@ class EventCache:
         events, rejects, meta = self._paths(sha)
         try:
             report = json.loads(meta.read_text())
-            if not any(events.glob(PART_GLOB)) or _part_sizes(events) != report.get("parts"):
+            sizes = _part_sizes(events)
+            if not any(fnmatch(name, PART_GLOB) for name in sizes) or sizes != report.get("parts"):
                 self._drop(sha)  # a part cut short or lost (full disk, crash): read the file again
                 return None
             if report.get("rejected") == 0:  # most files: no need to open their rejects
-                return events, pl.DataFrame(schema=_STORED_REJECT_SCHEMA), report
+                return events, _NO_STORED_REJECTS, report
             return events, pl.read_parquet(rejects), report
         except (OSError, ValueError, pl.exceptions.PolarsError):
             return None
@@ -155,7 +157,8 @@ class EventCache:
             directory.mkdir(exist_ok=True, mode=0o700)
         shutil.rmtree(events_path, ignore_errors=True)  # an entry without its report: left by a crash
         os.replace(parts, events_path)
-        _atomic_parquet(rejects.drop("file"), rejects_path)
+        if rejects.height:  # most files have none: get() does not open them when the report says so
+            _atomic_parquet(rejects.drop("file"), rejects_path)
         fields = {
             k: v
             for k, v in asdict(report).items()
@@ -195,7 +198,10 @@ class EventCache:
 
 
 def _part_sizes(directory: Path) -> dict[str, int]:
-    return {part.name: part.stat().st_size for part in sorted(directory.glob("*.parquet"))}
+    """Name -> size of the Parquet parts in an entry's directory (one scandir, no glob)."""
+    with os.scandir(directory) as entries:
+        found = {e.name: e.stat().st_size for e in entries if e.name.endswith(".parquet") and e.is_file()}
+    return dict(sorted(found.items()))
 
 
 def restore_report_fields(fields: dict) -> dict:
@@ -220,5 +226,12 @@ def _atomic_text(text: str, target: Path):
     os.replace(temporary, target)
 
 
+_NO_REJECTS = pl.DataFrame(schema=REJECT_SCHEMA)
+_NO_STORED_REJECTS = pl.DataFrame(schema=_STORED_REJECT_SCHEMA)
+
+
 def with_file(rejects: pl.DataFrame, file: str) -> pl.DataFrame:
+    """Stored rejects (no file column) with the file's current path."""
+    if rejects.height == 0:
+        return _NO_REJECTS  # most files: no frame to build
     return rejects.with_columns(pl.lit(file).alias("file")).select(list(REJECT_SCHEMA))

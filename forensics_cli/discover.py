@@ -39,6 +39,7 @@ class Candidate:
     skip_status: str | None  # "empty", "not_a_log", "unreadable", "truncated"; None: it looks like a log
     skip_reason: str = ""
     disk_path: str = ""  # the name to open, when `path` had to be shown differently (not UTF-8)
+    sniffed: bool = False  # `compression` was read off the file's first bytes, which look like a log
 
 
 def rotation_key(name: str) -> tuple[str, tuple]:

@@ -8,6 +8,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from fnmatch import fnmatch
 from pathlib import Path
 
 import polars as pl
@@ -55,12 +56,16 @@ class PartWriter:
         return self.directory
 
 
-def scan_parts(directory: Path, file: str, rank: int, pattern: str = PART_GLOB) -> pl.LazyFrame:
-    """The stored events of one file (or a subset: AUTH_GLOB), with its current path and rank."""
-    parts = sorted(directory.glob(pattern))
-    return pl.scan_parquet(parts).with_columns(
-        pl.lit(file).alias("file"), pl.lit(rank, dtype=pl.Int32).alias("file_rank")
-    )
+def scan_parts(directory: Path, file: str, rank: int) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
+    """(the stored events of one file, their subset of possible authentication attempts or None when the
+    directory has none), with the file's current path and rank. One listing of the directory."""
+    with os.scandir(directory) as entries:
+        names = sorted(entry.name for entry in entries)
+    provenance = (pl.lit(file).alias("file"), pl.lit(rank, dtype=pl.Int32).alias("file_rank"))
+    parts = [directory / name for name in names if fnmatch(name, PART_GLOB)]
+    auth = [directory / name for name in names if fnmatch(name, AUTH_GLOB)]
+    events = pl.scan_parquet(parts).with_columns(provenance)
+    return events, (pl.scan_parquet(auth).with_columns(provenance) if auth else None)
 
 
 def new_scratch_dir(parent: Path | None) -> Path:

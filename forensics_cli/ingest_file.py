@@ -179,42 +179,53 @@ def _normalize_mixed(decoded, families: list[LogFamily], base: pl.DataFrame, tz:
             subset = {path: values.filter(mask) for path, values in decoded.items()}
             parts.append(normalize(subset, family, base.filter(mask), tz))
     return Normalized(
-        pl.concat([p.events for p in parts]).sort("line"),
-        pl.concat([p.unreadable_time_lines for p in parts]).sort(),
+        pl.concat([p.events for p in parts]).sort("file_rank", "line"),
+        pl.concat([p.unreadable_time for p in parts]).sort("file_rank", "line"),
     )
 
 
 _REGISTRY_RANK = {family.name: rank for rank, family in enumerate(FAMILIES)}
 
 
-def _parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, families: list[LogFamily], options):
+def _provenance(frame: pl.DataFrame, candidate: Candidate, rank: int) -> tuple[pl.Expr, pl.Expr]:
+    """(file, file_rank) of each line: the frame's own columns where it holds several files' lines."""
+    if "file_rank" in frame.columns:
+        return pl.col("file"), pl.col("file_rank")
+    return pl.lit(candidate.path).alias("file"), pl.lit(rank, dtype=pl.Int32).alias("file_rank")
+
+
+def parse_chunk(chunk: LineChunk, candidate: Candidate, rank: int, tree, families: list[LogFamily], options):
+    """(normalized events, rejected lines with their file_rank) of one chunk of lines read as `families`.
+    The chunk's frame may hold several files' lines, each with its own `file` and `file_rank`."""
     classified = _classify(chunk.frame)
     good = classified.filter(pl.col("reject").is_null())
     decoded, invalid = decode_objects(good["raw"], tree, _candidate_payload(chunk, classified))
+    file, file_rank = _provenance(chunk.frame, candidate, rank)
     rejects = classified.filter(pl.col("reject").is_not_null()).select(
-        "line", pl.col("reject").alias("reason"), pl.lit(None, dtype=pl.String).alias("detail"), "raw"
+        file,
+        "line",
+        pl.col("reject").alias("reason"),
+        pl.lit(None, dtype=pl.String).alias("detail"),
+        "raw",
+        file_rank,
     )
     if invalid:
         bad_rows = good[[i for i, _ in invalid]].select(
+            file,
             "line",
             pl.lit("invalid_json").alias("reason"),
             pl.Series("detail", [why for _, why in invalid]),
             "raw",
+            file_rank,
         )
         rejects = pl.concat([rejects, bad_rows])
         keep = pl.Series([True] * good.height).scatter([i for i, _ in invalid], False)
         good = good.filter(keep)
-    base = good.select(
-        pl.lit(candidate.path).alias("file"),
-        "line",
-        pl.lit(rank, dtype=pl.Int32).alias("file_rank"),
-        "raw",
-    )
+    base = good.select(file, "line", file_rank, "raw")
     if len(families) == 1:
         normalized = normalize(decoded, families[0], base, options.tz)
     else:
         normalized = _normalize_mixed(decoded, families, base, options.tz)
-    rejects = rejects.select(pl.lit(candidate.path).alias("file"), "line", "reason", "detail", "raw")
     return normalized, rejects
 
 
@@ -224,21 +235,43 @@ def parse_file(
     """Read, parse and normalize one log file. Each chunk's events go to `write_events` as soon as they
     are parsed, so memory is bounded by a chunk; returns the rejected lines and fills in `report`."""
     state = ReadState()
+    chunks = _documents_or_lines(read_line_chunks(candidate.path, report.compression, state), report)
+    return parse_chunks(chunks, state, candidate, rank, options, report, write_events)
+
+
+def parse_chunks(
+    chunks: Iterator[LineChunk],
+    state: ReadState,
+    candidate: Candidate,
+    rank: int,
+    options,
+    report: FileReport,
+    write_events: Callable[[pl.DataFrame], None],
+) -> pl.DataFrame:
+    """parse_file's work on the chunks of one file being read (`state` is filled in as they are)."""
     reject_parts = []
     blank = BlankLines()
     families = tree = None
     try:
-        for chunk in _documents_or_lines(read_line_chunks(candidate.path, report.compression, state), report):
+        for chunk in chunks:
             if families is None:  # recognised once per file, on a sample of its first chunk
                 families = families_for(sample_records(chunk.frame["raw"]), options)
                 report.family = ", ".join(f.name for f in families)
                 tree = build_tree(list(dict.fromkeys(p for f in families for p in f.paths())))
-            normalized, rejects = _parse_chunk(chunk, candidate, rank, tree, families, options)
-            _count_events(report, normalized)
+            normalized, rejects = parse_chunk(chunk, candidate, rank, tree, families, options)
+            count_events(report, normalized)
             write_events(normalized.events)
             reject_parts.append(blank.sample(rejects))
     except OSError as exc:  # vanished or became unreadable between discovery and reading
         state.problem = exc.strerror or str(exc)
+    return finish_file(candidate, report, state, reject_parts, blank)
+
+
+def finish_file(
+    candidate: Candidate, report: FileReport, state: ReadState, reject_parts: list, blank: BlankLines
+) -> pl.DataFrame:
+    """A file's rejected lines (REJECT_SCHEMA), its report filled in, once every chunk was parsed."""
+    reject_parts = [part.select(REJECT_SCHEMA.keys()) for part in reject_parts]
     for line, size, preview in state.oversized:
         reject_parts.append(
             pl.DataFrame(
@@ -287,10 +320,10 @@ def _documents_or_lines(chunks: Iterator[LineChunk], report: FileReport) -> Iter
     yield document
 
 
-def _count_events(report: FileReport, normalized: Normalized):
+def count_events(report: FileReport, normalized: Normalized):
     """Add one chunk's events to the report's count and time range."""
     events = normalized.events
-    unreadable = normalized.unreadable_time_lines
+    unreadable = normalized.unreadable_time["line"]
     if unreadable.len():
         report.bad_time += unreadable.len()
         room = BAD_TIME_EXAMPLES - len(report.bad_time_lines)

@@ -9,6 +9,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -19,15 +20,16 @@ import polars as pl
 from forensics_cli.archives import remember_name, stat_of
 from forensics_cli.cache import CacheUnsafe, EventCache, restore_report_fields, with_file
 from forensics_cli.discover import Candidate, discover, sniff
-from forensics_cli.event_store import AUTH_GLOB, PartWriter, StoreWriteError, new_scratch_dir, scan_parts
+from forensics_cli.event_store import PartWriter, StoreWriteError, new_scratch_dir, scan_parts
 from forensics_cli.families import BY_NAME, base_name
 from forensics_cli.families.generic import GENERIC_FIELDS
 from forensics_cli.families.spec import LogFamily
+from forensics_cli.ingest_batch import batches, parse_small_files
 from forensics_cli.ingest_file import FileReport, parse_file
 from forensics_cli.schema import EVENT_SCHEMA, REJECT_SCHEMA, empty_events
 from forensics_cli.subsets import DEFAULT_LOGIN_PATHS, auth_candidates
 
-PARSER_VERSION = "5"  # bump when normalization changes: it keys the event cache
+PARSER_VERSION = "6"  # bump when normalization changes: it keys the event cache
 PROCESS_POOL_BYTES = 64 << 20  # below this much to read, worker processes cost more than they save
 
 __all__ = ["FileReport", "LoadOptions", "LoadResult", "load"]
@@ -67,7 +69,10 @@ def _with_service(events: pl.LazyFrame, candidate: Candidate, options: LoadOptio
     """--service wins, then a mapped service field, then the directory or file name."""
     fallback = pl.lit(options.service or candidate.service)
     service = fallback if options.service else pl.coalesce(pl.col("service"), fallback)
-    return events.with_columns(service.alias("service")).select(list(EVENT_SCHEMA))
+    return events.with_columns(service.alias("service")).select(_EVENT_ORDER)
+
+
+_EVENT_ORDER = [pl.col(name) for name in EVENT_SCHEMA]  # built once: a select per file per run
 
 
 def _new_report(candidate: Candidate, rank: int, options: LoadOptions) -> FileReport:
@@ -114,12 +119,60 @@ def _read_fresh(candidate: Candidate, rank: int, options: LoadOptions, scratch: 
         chunks: list[pl.DataFrame] = []
         rejects = parse_file(candidate, rank, options, report, chunks.append)
         return (pl.concat(chunks) if chunks else empty_events()), rejects, report
-    if cache_root and sha and report.sha256 == sha:
+    return _cached(parts, rejects, report, sha, _cache_at(cache_root, options)), rejects, report
+
+
+def _cache_at(cache_root: Path | None, options: LoadOptions) -> EventCache | None:
+    """The cache a worker puts its files in (the parent process holds the one it reads)."""
+    return EventCache(cache_root, options.settings_key()) if cache_root else None
+
+
+def _cached(parts: Path, rejects: pl.DataFrame, report: FileReport, sha, cache: EventCache | None) -> Path:
+    """The file's parts made its cache entry when there is a cache and the file did not change while it
+    was read (its hash then is the one the cache was asked for); else the parts where they are."""
+    if cache and sha and report.sha256 == sha:
         try:
-            parts = EventCache(cache_root, options.settings_key()).put(sha, parts, rejects, report)
+            return cache.put(sha, parts, rejects, report)
         except OSError:
             pass  # a full or read-only cache disk must not stop the analysis: the parts stay in scratch
-    return parts, rejects, report
+    return parts
+
+
+def _read_fresh_batch(
+    batch: list[tuple[Candidate, int, str | None]], options: LoadOptions, scratch, cache_root
+):
+    """_read_fresh for many small files at once (ingest_batch.py): [(rank, its result)]."""
+    results, to_parse = [], []
+    for candidate, rank, _ in batch:
+        if candidate.disk_path:
+            remember_name(candidate.path, candidate.disk_path)
+        report, skipped = _sniffed(candidate, rank, options)
+        if skipped:
+            results.append((rank, (None, pl.DataFrame(schema=REJECT_SCHEMA), report)))
+        else:
+            to_parse.append((candidate, rank, report))
+    writers: dict[int, PartWriter] = {}
+
+    def writer_for(rank: int):
+        writers[rank] = writers.get(rank) or PartWriter(scratch / f"{rank}")
+        return writers[rank].write
+
+    sha_of = {rank: sha for _, rank, sha in batch}
+    try:
+        rejects = parse_small_files(to_parse, options, writer_for)
+    except StoreWriteError:  # no room on disk: each file alone, which keeps its events in memory
+        for writer in writers.values():
+            shutil.rmtree(writer.directory, ignore_errors=True)
+        return results + [
+            (rank, _read_fresh(candidate, rank, options, scratch, cache_root, sha_of[rank]))
+            for candidate, rank, _ in to_parse
+        ]
+    cache = _cache_at(cache_root, options)  # once: its key is a hash of every family's settings
+    for _, rank, report in to_parse:
+        parts = (writers.get(rank) or PartWriter(scratch / f"{rank}")).finish()
+        parts = _cached(parts, rejects[rank], report, sha_of[rank], cache)
+        results.append((rank, (parts, rejects[rank], report)))
+    return results
 
 
 def _as_lazy(
@@ -131,11 +184,11 @@ def _as_lazy(
     if isinstance(parts, pl.DataFrame):  # held in memory: the disk was full
         events = _with_service(parts.lazy(), candidate, options)
         return events, events.filter(auth_candidates())
-    events = _with_service(scan_parts(parts, candidate.path, rank), candidate, options)
-    if not any(parts.glob(AUTH_GLOB)):  # not expected (every part gets one); stay correct if missing
+    stored, stored_auth = scan_parts(parts, candidate.path, rank)
+    events = _with_service(stored, candidate, options)
+    if stored_auth is None:  # not expected (every part gets one); stay correct if missing
         return events, events.filter(auth_candidates())
-    auth = _with_service(scan_parts(parts, candidate.path, rank, AUTH_GLOB), candidate, options)
-    return events, auth
+    return events, _with_service(stored_auth, candidate, options)
 
 
 def _skipped(candidate: Candidate, rank: int, options: LoadOptions):
@@ -160,18 +213,25 @@ def _worth_sniffing_first(candidate: Candidate, cache: EventCache | None) -> boo
 
 def _sniffed(candidate: Candidate, rank: int, options: LoadOptions) -> tuple[FileReport, bool]:
     """A new report with the compression the file's first 64 KB show, and whether they show it is not
-    a log (binary, UTF-16, empty, no JSON: status and reason then say so)."""
+    a log (binary, UTF-16, empty, no JSON: status and reason then say so). A candidate sniffed already
+    (_sniff_first) is not sniffed again."""
     report = _new_report(candidate, rank, options)
+    if candidate.sniffed:
+        return report, False
     report.compression, skip, reason = sniff(candidate.path)
     if skip:
         report.status, report.reason = skip, reason
     return report, bool(skip)
 
 
-def _sniffed_out(candidate: Candidate, rank: int, options: LoadOptions):
-    """_skipped's result for a file its first 64 KB show is not a log; None for a file to read."""
-    report, skipped = _sniffed(candidate, rank, options)
-    return (None, pl.DataFrame(schema=REJECT_SCHEMA), report) if skipped else None
+def _sniff_first(candidates: list[Candidate], rank: int, options: LoadOptions):
+    """_skipped's result for a file its first 64 KB show is not a log; None for a file to read, whose
+    candidate then carries the compression found, so that the reader does not sniff it a second time."""
+    report, skipped = _sniffed(candidates[rank], rank, options)
+    if skipped:
+        return None, pl.DataFrame(schema=REJECT_SCHEMA), report
+    candidates[rank] = dataclasses.replace(candidates[rank], compression=report.compression, sniffed=True)
+    return None
 
 
 def _scratch_dir(cache_root: Path | None) -> Path:
@@ -185,17 +245,24 @@ def _scratch_dir(cache_root: Path | None) -> Path:
     return new_scratch_dir(None)
 
 
-def _pool(misses: list[Candidate], options: LoadOptions):
-    size = 0
-    for candidate in misses:
-        try:
-            size += stat_of(candidate.path).st_size
-        except OSError:
-            pass
-    if len(misses) > 1 and (os.cpu_count() or 1) > 1 and size >= PROCESS_POOL_BYTES and options.processes:
+def _stored_size(candidate: Candidate) -> int:
+    try:
+        return stat_of(candidate.path).st_size
+    except OSError:
+        return 0  # read (and reported) like any other file
+
+
+def _read_one(candidate: Candidate, rank: int, options: LoadOptions, scratch: Path, cache_root, sha):
+    """_read_fresh with its rank, in the shape of _read_fresh_batch's results."""
+    return [(rank, _read_fresh(candidate, rank, options, scratch, cache_root, sha))]
+
+
+def _pool(size: int, tasks: int, options: LoadOptions):
+    """Worker processes when there is enough to read and more than one task; else threads."""
+    if tasks > 1 and (os.cpu_count() or 1) > 1 and size >= PROCESS_POOL_BYTES and options.processes:
         # spawn, not fork: forking a process that runs Polars' thread pool can deadlock
         return ProcessPoolExecutor(
-            max_workers=min(len(misses), os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")
+            max_workers=min(tasks, os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")
         )
     return ThreadPoolExecutor(max_workers=options.workers)
 
@@ -242,7 +309,7 @@ def load(
     for rank, candidate in enumerate(candidates):
         if candidate.skip_status:
             results[rank] = _skipped(candidate, rank, options)
-        elif _worth_sniffing_first(candidate, cache) and (sniffed := _sniffed_out(candidate, rank, options)):
+        elif _worth_sniffing_first(candidate, cache) and (sniffed := _sniff_first(candidates, rank, options)):
             results[rank] = sniffed  # not a log: never hashed (an 8 GB sparse file is not read whole)
         else:
             sha = cache.content_hash(candidate.path) if cache else None
@@ -254,16 +321,28 @@ def load(
     if misses:
         cache_root = cache.root if cache else None
         scratch = _scratch_dir(cache_root)
-        with _pool([candidates[r] for r in misses], options) as pool:
-            futures = {
-                pool.submit(_read_fresh, candidates[r], r, options, scratch, cache_root, sha): r
-                for r, sha in misses.items()
-            }
+        sizes = {rank: _stored_size(candidates[rank]) for rank in misses}
+        small_batches, alone = batches(sizes)
+        with _pool(sum(sizes.values()), len(small_batches) + len(alone), options) as pool:
+            futures = [
+                pool.submit(
+                    _read_fresh_batch,
+                    [(candidates[r], r, misses[r]) for r in batch],
+                    options,
+                    scratch,
+                    cache_root,
+                )
+                for batch in small_batches
+            ]
+            futures += [
+                pool.submit(_read_one, candidates[r], r, options, scratch, cache_root, misses[r])
+                for r in alone
+            ]
             for future in as_completed(futures):
-                rank = futures[future]
-                results[rank] = future.result()
-                if on_file:
-                    on_file(results[rank][2])
+                for rank, result in future.result():
+                    results[rank] = result
+                    if on_file:
+                        on_file(result[2])
     if cache:
         try:
             cache.save_index()

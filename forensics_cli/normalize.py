@@ -123,7 +123,7 @@ class Normalized:
     """A chunk's events, and the lines whose time was written but could not be read."""
 
     events: pl.DataFrame
-    unreadable_time_lines: pl.Series
+    unreadable_time: pl.DataFrame  # file_rank, line
 
 
 def normalize(
@@ -182,7 +182,9 @@ def normalize(
     combined = pl.concat([base, events], how="horizontal").with_columns(
         pl.col("_service_field").alias("service")
     )
-    unreadable = combined.filter(pl.col("_ts_raw").is_not_null() & pl.col("ts").is_null())["line"]
+    unreadable = combined.filter(pl.col("_ts_raw").is_not_null() & pl.col("ts").is_null()).select(
+        "file_rank", "line"
+    )
     return Normalized(
         combined.select([pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items()]), unreadable
     )

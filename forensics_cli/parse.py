@@ -26,6 +26,10 @@ class PathTree:
 
     leaf: bool = False
     children: dict[str, "PathTree"] = field(default_factory=dict)
+    # wanted paths go below it (even if pruned from this chunk): an object here is a container, never
+    # the leaf's value, whether this chunk reads it as a Struct or as text (so a line's values do not
+    # depend on the lines read with it)
+    container: bool = False
 
 
 def build_tree(paths: list[str]) -> PathTree:
@@ -74,7 +78,7 @@ def _prune(node: PathTree, seen: set[str], removed: set[str]) -> PathTree:
             kept[key] = _prune(child, seen, removed)
         else:
             removed.add(key)
-    return PathTree(node.leaf, kept)
+    return PathTree(node.leaf, kept, node.container or bool(node.children))
 
 
 def prune_to_present(tree: PathTree, lines: pl.Series, sample: list[str]) -> PathTree:
@@ -139,17 +143,24 @@ def _read(lines: pl.Series, schema: dict[str, pl.DataType], payload: bytes | Non
 
 
 def _read_aligned(values: pl.Series, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Decode nested object texts one row per value; a value that will not decode gives a null row."""
-    try:
-        return _read(values, schema)
-    except POLARS_FAILURES:
-        rows = []
-        for text in values.to_list():
+    """Decode nested object texts one row per value; a value that will not decode gives a null row.
+    Each is tried as written, then with its control characters escaped (see _escape_controls)."""
+    for texts in (values, _escape_controls(values)):
+        try:
+            return _read(texts, schema)
+        except POLARS_FAILURES:
+            continue
+    rows = []
+    for text in values.to_list():
+        for candidate in (text, _escape_controls(pl.Series([text])).item()):
             try:
-                rows.append(_read(pl.Series([text]), schema))
+                rows.append(_read(pl.Series([candidate]), schema))
+                break
             except POLARS_FAILURES:
-                rows.append(pl.DataFrame({k: [None] for k in schema}, schema=schema))
-        return pl.concat(rows)
+                continue
+        else:
+            rows.append(pl.DataFrame({k: [None] for k in schema}, schema=schema))
+    return pl.concat(rows)
 
 
 def _flatten(frame: pl.DataFrame, tree: PathTree, prefix: str = "") -> dict[str, pl.Series]:
@@ -164,7 +175,9 @@ def _flatten(frame: pl.DataFrame, tree: PathTree, prefix: str = "") -> dict[str,
             for path, values in _flatten(column.struct.unnest(), node, name + ".").items():
                 _put(out, path, values)
             continue
-        if node.leaf:
+        if node.leaf and (node.container or node.children):
+            _put(out, name, pl.select(pl.when(~column.str.starts_with("{")).then(column)).to_series())
+        elif node.leaf:
             _put(out, name, column)
         if node.children:
             _flatten_text(out, column, node, name)
@@ -190,6 +203,20 @@ def _flatten_text(out: dict[str, pl.Series], column: pl.Series, node: PathTree, 
         found = pl.DataFrame({"0": empty.scatter(is_array.arg_true(), items)})
         for path, values in _flatten(found, PathTree(children={"0": first_item}), name + ".").items():
             _put(out, path, values)
+
+
+_CONTROLS = [chr(code) for code in range(0x20)]
+_CONTROL_ESCAPES = [f"\\u{code:04x}" for code in range(0x20)]
+
+
+def _escape_controls(texts: pl.Series) -> pl.Series:
+    """Polars hands a nested object back as text with its escaped control characters unescaped (a
+    `\\u001b` in a value becomes a raw ESC), which no JSON reader accepts: escape them again, or the
+    object's values would be lost (attacker-written escapes would hide a field). Only a retry: in JSON
+    held in a string (Docker's `log`), a newline outside the strings is whitespace, not to be escaped."""
+    if not texts.str.contains(r"[\x00-\x1f]").any():
+        return texts
+    return texts.str.replace_many(_CONTROLS, _CONTROL_ESCAPES)
 
 
 def _put(out: dict[str, pl.Series], path: str, values: pl.Series):

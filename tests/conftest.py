@@ -129,3 +129,25 @@ class _Chdir:
 
     def __exit__(self, *exc):
         os.chdir(self.old)
+
+
+@pytest.fixture
+def parse_counter(monkeypatch) -> list[str]:
+    """The names (basenames) of the files the loader actually reads and parses, alone or batched with
+    other small files, in the order they are parsed."""
+    from forensics_cli import load as load_module
+
+    calls: list[str] = []
+    alone, together = load_module.parse_file, load_module.parse_small_files
+
+    def one(candidate, *args, **kwargs):
+        calls.append(os.path.basename(candidate.path))
+        return alone(candidate, *args, **kwargs)
+
+    def many(files, *args, **kwargs):
+        calls.extend(os.path.basename(candidate.path) for candidate, _, _ in files)
+        return together(files, *args, **kwargs)
+
+    monkeypatch.setattr(load_module, "parse_file", one)
+    monkeypatch.setattr(load_module, "parse_small_files", many)
+    return calls

@@ -2,24 +2,7 @@
 
 import os
 
-import pytest
-
-from forensics_cli import load as load_module
 from tests.conftest import at, rows_of, seed_line, write_log
-
-
-@pytest.fixture
-def parse_counter(monkeypatch):
-    """Counts how many files are actually read and parsed."""
-    calls = []
-    original = load_module.parse_file
-
-    def counting(candidate, *args, **kwargs):
-        calls.append(os.path.basename(candidate.path))
-        return original(candidate, *args, **kwargs)
-
-    monkeypatch.setattr(load_module, "parse_file", counting)
-    return calls
 
 
 def _logs(tmp_path):

@@ -387,3 +387,18 @@ def test_only_files_over_a_mebibyte_are_sniffed_before_hashing(tmp_path, size, s
     cache = EventCache(tmp_path / "cache", "k")
     assert _worth_sniffing_first(candidate, cache) is sniffed
     assert _worth_sniffing_first(candidate, None) is False
+
+
+def test_a_large_log_sniffed_before_hashing_is_not_sniffed_again(tmp_path, run, monkeypatch):
+    import forensics_cli.load as load_module
+
+    logs = tmp_path / "logs"
+    write_log(logs / "big.log", [seed_line(at(i), request_id=f"r{i}", pad="x" * 300) for i in range(4000)])
+    assert (logs / "big.log").stat().st_size > (1 << 20)
+    sniffed = []
+    real_sniff = load_module.sniff
+    monkeypatch.setattr(load_module, "sniff", lambda path: sniffed.append(path) or real_sniff(path))
+    result = run("ingest", "-q", "--format", "jsonl", "--cache-dir", tmp_path / "cache", logs)
+    (row,) = rows_of(result)
+    assert [os.path.basename(p) for p in sniffed] == ["big.log"]
+    assert (row["status"], row["compression"], row["parsed"]) == ("ok", "none", 4000)
