@@ -28,7 +28,7 @@ from forensics_cli.render.report import (
     progress,
     rejects_table,
 )
-from forensics_cli.render.tables import render_text
+from forensics_cli.render.tables import TABLE_ROWS, render_text
 from forensics_cli.render.views import bruteforce_view, gaps_view, secrets_view, takeover_view, timeline_view
 from forensics_cli.secrets.exposure import SecretsConfigError
 from forensics_cli.secrets.sanitize import redact_column, redact_row_columns
@@ -162,7 +162,7 @@ def timeline(common: CommonArgs, request_ids, ips, users, grep, context, limit, 
     rows = rows if show_raw else rows.drop("raw")
     fmt = format_for(common.output, common.fmt)
     if limit is None and fmt == "table":
-        limit = 200
+        limit = TABLE_ROWS
     summary = summarize(rows, selection)
     machine_rows = rows.head(limit) if limit else rows
     _output(common, result, machine_rows, lambda: timeline_view(rows, summary, limit))

@@ -8,7 +8,15 @@ from rich.table import Table
 
 from forensics_cli.load import FileReport
 from forensics_cli.render.safe import terminal_safe
-from forensics_cli.render.tables import cell, common_prefix, frame_table, stderr_console, to_seconds
+from forensics_cli.render.tables import (
+    TABLE_ROWS,
+    cell,
+    common_prefix,
+    frame_table,
+    more_rows,
+    stderr_console,
+    to_seconds,
+)
 
 STATUS_STYLES = {
     "ok": "green",
@@ -83,8 +91,11 @@ def print_summary(reports: list[FileReport], quiet: bool):
 
 
 def ingest_table(report: pl.DataFrame) -> Table:
-    """One row per file (paths shortened to what differs; sha256 and compression are in csv/json)."""
-    shown = to_seconds(report, ["first_ts", "last_ts"])
+    """One row per file (paths shortened to what differs; sha256 and compression are in csv/json). Over
+    TABLE_ROWS files, the files that are not ok come first to fill the rows shown (in rotation order),
+    and the last row says how many ok files were left out; the totals are over every file."""
+    shown = _files_shown(report)
+    shown = to_seconds(shown, ["first_ts", "last_ts"])
     prefix = common_prefix(shown["file"].to_list())
     shown = shown.with_columns(pl.col("file").str.strip_prefix(prefix))
     columns = [
@@ -122,7 +133,18 @@ def ingest_table(report: pl.DataFrame) -> Table:
         cell(""),
         style="bold",
     )
+    if report.height > shown.height:
+        hidden_not_ok = (report["status"] != "ok").sum() - (shown["status"] != "ok").sum()
+        table.caption = more_rows(report.height - shown.height, "files" if hidden_not_ok else "ok files")
     return table
+
+
+def _files_shown(report: pl.DataFrame) -> pl.DataFrame:
+    """The rows of the ingest table: every file, or TABLE_ROWS of them, those not ok first."""
+    if report.height <= TABLE_ROWS:
+        return report
+    ranked = report.with_row_index("_order").with_columns((pl.col("status") == "ok").alias("_ok"))
+    return ranked.sort("_ok", "_order").head(TABLE_ROWS).sort("_order").drop("_order", "_ok")
 
 
 def rejects_table(rejects: pl.DataFrame, limit: int = 20) -> Table:

@@ -88,6 +88,32 @@ def frame_table(
     return table
 
 
+TABLE_ROWS = 200  # rows a table view shows: rendering is per row, and 20,000 rows take minutes
+
+
+def bounded_table(
+    frame: pl.DataFrame,
+    columns: Iterable[str],
+    noun: str,
+    title: str | None = None,
+    styler: Styler | None = None,
+    row_style: Callable[[dict], str | None] | None = None,
+    limit: int = TABLE_ROWS,
+):
+    """frame_table of the first `limit` rows (most severe first, where the frame is sorted so), then a
+    line saying how many `noun` were left out and how to get them all."""
+    yield frame_table(frame.head(limit), columns, title=title, styler=styler, row_style=row_style)
+    if frame.height > limit:
+        yield more_rows(frame.height - limit, noun)
+
+
+def more_rows(hidden: int, noun: str) -> Text:
+    """'… 19,800 more findings not shown (--format csv or -o FILE.csv has them all)'."""
+    return Text(
+        f"… {hidden:,} more {noun} not shown (--format csv or -o FILE.csv has them all)", style="yellow"
+    )
+
+
 def common_prefix(files: list[str]) -> str:
     """The directory (with its trailing slash) that all these paths share, or ''."""
     files = [f for f in set(files) if f]

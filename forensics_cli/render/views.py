@@ -5,9 +5,12 @@ from rich.panel import Panel
 from rich.text import Text
 
 from forensics_cli.render.tables import (
+    TABLE_ROWS,
+    bounded_table,
     cell,
     common_prefix,
     frame_table,
+    more_rows,
     severity_style,
     sparkline,
     status_style,
@@ -80,8 +83,9 @@ def _top_with_count(column: str, count: str) -> pl.Expr:
 def bruteforce_view(episodes: pl.DataFrame, short_window: str = "2m"):
     """One row per episode with a sparkline of failures over its span; then what to run next. An
     episode found at a longer time scale than `short_window` shows it beside its kind."""
-    shown = episodes.with_columns(
-        pl.Series("shape", [sparkline(list(h)) for h in episodes["histogram"].to_list()], dtype=pl.String),
+    head = episodes.head(TABLE_ROWS)  # most severe first: the table shows these (bounded_table)
+    shown = head.with_columns(
+        pl.Series("shape", [sparkline(list(h)) for h in head["histogram"].to_list()], dtype=pl.String),
         _top_with_count("ips", "distinct_ips"),
         _top_with_count("users", "distinct_users"),
         # to the second: the sparkline shows the shape, csv/json keep the microseconds
@@ -113,6 +117,8 @@ def bruteforce_view(episodes: pl.DataFrame, short_window: str = "2m"):
         styler=severity_style,
         row_style=lambda row: "bold" if row["succeeded"] else None,
     )
+    if episodes.height > head.height:
+        yield more_rows(episodes.height - head.height, "episodes")
     kinds = episodes.group_by("kind").len().sort("kind")
     text = ", ".join(f"{k} {n}" for k, n in kinds.iter_rows()) or "no episodes"
     summary = Text(f"{episodes.height} episodes ({text})")
@@ -193,7 +199,9 @@ def secrets_view(findings: pl.DataFrame, exposure: pl.DataFrame, grouped: bool):
         shown = to_seconds(shown, ["timestamp"])
         columns = ["severity", "rule", "timestamp", "evidence", "field", "redacted", "fingerprint", "detail"]
         columns += ["secret"] if "secret" in findings.columns else []
-        yield frame_table(shown, columns, title="Secrets in the logs (values masked)", styler=severity_style)
+        yield from bounded_table(
+            shown, columns, "occurrences", title="Secrets in the logs (values masked)", styler=severity_style
+        )
     if exposure.height:
         shown = with_evidence(exposure.with_columns(pl.col("fingerprint").str.slice(0, 8)))
         shown = to_seconds(shown, ["first_seen", "last_seen"]).rename({"evidence": "first_evidence"})
@@ -209,9 +217,10 @@ def secrets_view(findings: pl.DataFrame, exposure: pl.DataFrame, grouped: bool):
             "still_present",
             "first_evidence",
         ]
-        yield frame_table(
+        yield from bounded_table(
             shown,
             columns,
+            "secrets",
             title="Exposure: each distinct secret (rotate these)",
             styler=severity_style,
             row_style=lambda row: "bold" if row["still_present"] else None,
@@ -255,7 +264,9 @@ def gaps_view(rows: pl.DataFrame, coverage: tuple):
     shown = with_evidence(rows.with_columns((pl.col("duration_s") / 60).round(1).alias("minutes")))
     shown = to_seconds(shown, ["start"])
     columns = ["severity", "kind", "service", "start", "minutes", "evidence", "detail"]
-    yield frame_table(shown, columns, title="Coverage and integrity problems", styler=severity_style)
+    yield from bounded_table(
+        shown, columns, "problems", title="Coverage and integrity problems", styler=severity_style
+    )
 
 
 def verify_view(rows: pl.DataFrame, checked: list[str]):
@@ -271,4 +282,4 @@ def verify_view(rows: pl.DataFrame, checked: list[str]):
         pl.col("subject").str.extract(r"([^/!]*)$"),  # an S3 key's file name: the full key is in csv/json
     )
     columns = ["severity", "kind", "start", "evidence", "subject", "detail"]
-    yield frame_table(shown, columns, title="Integrity problems", styler=severity_style)
+    yield from bounded_table(shown, columns, "problems", title="Integrity problems", styler=severity_style)
