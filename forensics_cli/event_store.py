@@ -74,5 +74,16 @@ def new_scratch_dir(parent: Path | None) -> Path:
     if parent is not None:
         parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     directory = Path(tempfile.mkdtemp(prefix=".run-" if parent else "apiforensics-", dir=parent))
-    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    if not _SCRATCH_DIRS:
+        atexit.register(remove_scratch_dirs)
+    _SCRATCH_DIRS.append(directory)
     return directory
+
+
+_SCRATCH_DIRS: list[Path] = []  # this process's, removed at exit (and on SIGTERM: cli.main)
+
+
+def remove_scratch_dirs() -> None:
+    """Remove the scratch directories this process made (their parts hold raw log lines)."""
+    while _SCRATCH_DIRS:
+        shutil.rmtree(_SCRATCH_DIRS.pop(), ignore_errors=True)

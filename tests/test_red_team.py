@@ -402,3 +402,39 @@ def test_a_large_log_sniffed_before_hashing_is_not_sniffed_again(tmp_path, run, 
     (row,) = rows_of(result)
     assert [os.path.basename(p) for p in sniffed] == ["big.log"]
     assert (row["status"], row["compression"], row["parsed"]) == ("ok", "none", 4000)
+
+
+def test_sigterm_mid_run_removes_the_scratch_directory_of_raw_lines(tmp_path):
+    import signal
+    import time
+
+    logs = tmp_path / "logs"
+    for index in range(3):  # enough lines that the run is still reading when the signal comes
+        write_log(
+            logs / f"app{index}.log",
+            [seed_line(at(i), request_id=f"r{i}", pad="x" * 400) for i in range(60_000)],
+        )
+    scratch_parent = tmp_path / "tmp"
+    scratch_parent.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch_parent)}
+    command = [
+        sys.executable,
+        "-c",
+        "from forensics_cli.cli import main; main()",
+        "ingest",
+        "-q",
+        "--no-cache",
+    ]
+    process = subprocess.Popen(
+        [*command, str(logs)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not any(scratch_parent.glob("apiforensics-*/*")) and process.poll() is None:
+        assert time.monotonic() < deadline, "the run never made its scratch directory"
+        time.sleep(0.01)
+    assert process.poll() is None, "the run ended before it could be stopped: give it more to read"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 128 + signal.SIGTERM
+    assert list(scratch_parent.iterdir()) == []
+    time.sleep(2)  # worker processes (81 MB to read: more than threads take) must not write on after it
+    assert list(scratch_parent.iterdir()) == []

@@ -6,6 +6,8 @@ does not pay for them each time.
 """
 
 import importlib
+import os
+import signal
 import sys
 
 import click
@@ -162,4 +164,20 @@ def cli(ctx: click.Context, debug: bool):
 
 def main():
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     cli(prog_name="apiforensics")
+
+
+def _stop_on_sigterm(signum, frame):
+    """`timeout`, a runbook or a service manager stops the tool with SIGTERM, which by default ends
+    Python without its exit handlers: the scratch directories of parsed events (raw log lines, tokens
+    included) would stay in the temporary directory. Remove them, then stop at once (a normal exit
+    would first wait for the worker threads to finish reading): 128 + 15, as a shell reports it."""
+    if "multiprocessing" in sys.modules:  # worker processes would go on writing parts: stop them first
+        for child in sys.modules["multiprocessing"].active_children():
+            child.terminate()
+            child.join(timeout=5)
+    store = sys.modules.get("forensics_cli.event_store")  # not loaded: nothing was written yet
+    if store is not None:
+        store.remove_scratch_dirs()
+    os._exit(128 + signum)
