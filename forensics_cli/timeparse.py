@@ -16,9 +16,10 @@ LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def _iso_normalized(text: pl.Expr) -> pl.Expr:
-    """'2026-11-18 10:23:45,123Z' -> '2026-11-18T10:23:45.123+00:00' (asctime, RFC 3339, +0000)."""
+    """'2026-11-18 10:23:45,123Z' -> '2026-11-18T10:23:45.123+00:00' (asctime, RFC 3339 in either case,
+    +0000)."""
     return (
-        text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", "${1}T")
+        text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ Tt]", "${1}T")
         .str.replace(r"(T\d{2}:\d{2}:\d{2}),(\d)", "${1}.${2}")
         .str.replace(r"[Zz]$", "+00:00")
         .str.replace(r"\s*([+-]\d{2})(\d{2})$", "${1}:${2}")

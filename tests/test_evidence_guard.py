@@ -176,3 +176,28 @@ def test_a_tree_1100_directories_deep_is_read(tmp_path, run):
         assert result.exit_code == 0 and (row["status"], row["parsed"]) == ("ok", 1)
     finally:
         _remove_deep(str(tmp_path), 1100)
+
+
+def test_a_link_made_under_the_output_directory_after_its_check_is_refused_before_writing(tmp_path):
+    # --write-sanitized checks each target just before writing it: a link swapped in meanwhile is caught
+    from forensics_cli.guard import EvidenceGuard, OutputError
+
+    evidence = tmp_path / "evidence"
+    log = write_log(evidence / "api.log", [seed_line(at(0))])
+    guard = EvidenceGuard([str(evidence)], [str(log)])
+    out = tmp_path / "out"
+    (out / "plain").mkdir(parents=True)
+    guard.check_entry(out / "plain" / "api.log")  # nothing in the way: no error
+    (out / "linked").symlink_to(evidence)
+    with pytest.raises(OutputError) as refused:
+        guard.check_entry(out / "linked" / "api.log")
+    assert (
+        str(refused.value)
+        == f"refusing to write {out / 'linked' / 'api.log'}: {out / 'linked'} is a symbolic link"
+    )
+    os.link(log, out / "plain" / "copy.log")
+    with pytest.raises(OutputError) as refused:
+        guard.check_entry(out / "plain" / "copy.log")
+    assert (
+        str(refused.value) == f"refusing to write {out / 'plain' / 'copy.log'}: it is a hard link to an input"
+    )

@@ -452,3 +452,67 @@ def test_a_silence_in_the_middle_carries_no_edge_caveat():
     rows = steady("app", 0, 3600, 0.5) + steady("app", 4080, 7200, 0.5)
     (gap,) = gaps_of(rows).to_dicts()
     assert "alone on that side" not in gap["detail"]
+
+
+def _retention_rows(retention_s):
+    rows = [_row_of("b", 0, "b.log"), _row_of("a", 1800, "a.log"), _row_of("b", 3600, "b.log")]
+    return gaps_of(rows, retention_s=retention_s).filter(pl.col("kind") == "retention").to_dicts()
+
+
+def test_retention_names_the_oldest_line_and_the_date_the_retention_needs():
+    (row,) = _retention_rows(1.5 * 86400)  # a day and a half: "2 days", and not 1 (the rounding is shown)
+    required = at(3600) - timedelta(days=1.5)
+    assert row == {
+        "kind": "retention",
+        "severity": "medium",
+        "start": required,
+        "end": at(0),
+        "duration_s": (at(0) - required).total_seconds(),
+        "service": "b",  # the service whose line is the oldest, not the first service by name
+        "file": "b.log",
+        "line": 1,
+        "detail": f"logs reach back to {at(0):%Y-%m-%d}; 2 days of retention need {required:%Y-%m-%d}",
+    }
+
+
+def test_logs_reaching_back_exactly_the_retention_are_enough():
+    assert _retention_rows(3600) == []
+    assert len(_retention_rows(3601)) == 1
+
+
+def _active_seconds(rows):
+    """GapInput.active rows: (service, seconds of the second's first line, lines)."""
+    return pl.DataFrame(
+        {
+            "service": [service for service, _, _ in rows],
+            "ts": [at(seconds) for _, seconds, _ in rows],
+            "last_ts": [at(seconds) for _, seconds, _ in rows],
+            "lines": [lines for _, _, lines in rows],
+        }
+    )
+
+
+def test_the_coverage_strip_counts_lines_per_slice_of_the_whole_range():
+    from forensics_cli.analyses.gaps import coverage
+
+    # 10.5 s over 60 slices: 5.9 s lands in slice int(5.9 / 10.5 * 59) = 33 (fractions count)
+    low, high, strips = coverage(
+        _active_seconds([("web", 10.5, 2), ("app", 0, 3), ("app", 5.9, 4), ("app", 10.5, 5)])
+    )
+    assert (low, high) == (at(0), at(10.5))
+    assert list(strips) == ["app", "web"]  # services in name order, whatever order they came in
+    expected_app = [0] * 60
+    expected_app[0], expected_app[33], expected_app[59] = 3, 4, 5
+    assert strips["app"] == expected_app
+    assert strips["web"] == [0] * 59 + [2]
+
+
+def test_a_coverage_range_under_two_seconds_still_spreads_over_the_slices():
+    from forensics_cli.analyses.gaps import coverage
+
+    _, _, strips = coverage(_active_seconds([("app", 0, 1), ("app", 1.5, 1)]), width=10)
+    assert strips["app"] == [1] + [0] * 8 + [1]
+    _, _, strips = coverage(
+        _active_seconds([("app", 0, 1)]), width=10
+    )  # one second: all of it in the first slice
+    assert strips["app"] == [1] + [0] * 9
