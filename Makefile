@@ -25,6 +25,9 @@ demo: $(STAMP)
 	@echo; echo "== apiforensics verify --manifest (the manifest written by: gaps --manifest)"; \
 		case=$$(mktemp -d); $(BIN)/apiforensics gaps -q sample_logs/ --manifest $$case/manifest.json >/dev/null; \
 		$(BIN)/apiforensics verify --manifest $$case/manifest.json || true; rm -rf "$$case"
+	@echo; echo "== apiforensics report sample_logs/ -o demo-report/incident.html"; mkdir -p demo-report; \
+		$(BIN)/apiforensics report -q sample_logs/ -o demo-report/incident.html || true; \
+		echo "the incident report: $(CURDIR)/demo-report/incident.html (open it in a browser)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check forensics_cli tests benchmarks tools
@@ -59,4 +62,4 @@ samples: $(STAMP)
 	rm -rf sample_logs && $(BIN)/python -m forensics_cli.samples sample_logs
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache demo-report

@@ -17,6 +17,7 @@ COMMANDS = [
     ["scan-secrets"],
     ["gaps"],
     ["verify"],
+    ["report"],
     ["cache"],
     ["cache", "clear"],
     ["cache", "path"],

@@ -50,6 +50,11 @@ COMMANDS = {
         "verify",
         "Prove the logs were not altered: CloudTrail digests, hash chains, an evidence manifest.",
     ),
+    "report": (
+        "forensics_cli.cli.report_command",
+        "report",
+        "One incident report of every analysis: what was read, attacks, takeovers, secrets, coverage.",
+    ),
     "cache": (
         "forensics_cli.cli.commands",
         "cache",

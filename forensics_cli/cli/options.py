@@ -80,11 +80,14 @@ quiet_option = click.option(
 )
 
 
-def common_options(command):
-    """PATHS and the options of the SPEC that every analysis command accepts."""
+def common_options(command=None, *, formats=None):
+    """PATHS and the options of the SPEC that every analysis command accepts. `formats`: a command's own
+    --format option (`report`: html, md, json), which then also checks its -o extension itself."""
+    if command is None:
+        return functools.partial(common_options, formats=formats)
 
     @click.argument("paths", nargs=-1, type=click.Path())
-    @format_option
+    @(formats or format_option)
     @output_option
     @click.option(
         "--since", metavar="TIME", help="Keep events at or after TIME (UTC unless it has an offset)."
@@ -144,7 +147,7 @@ def common_options(command):
         quiet,
         **kwargs,
     ):
-        if output and not fmt:
+        if output and not fmt and formats is None:
             try:
                 format_for(output, None)  # before any log is read: the mistake costs nothing
             except ValueError as exc:

@@ -123,6 +123,16 @@ def common_prefix(files: list[str]) -> str:
     return common.rstrip("/") + "/" if common else ""
 
 
+def top_with_count(column: str, count: str, separator: str = " ") -> pl.Expr:
+    """'a;b;c;d;e' with 5 distinct -> 'a b c (+2)': a spraying episode's hundred accounts stay one cell."""
+    values = pl.col(column).str.split(";")
+    more = pl.col(count) - values.list.len().clip(upper_bound=3)
+    return (
+        values.list.head(3).list.join(separator)
+        + pl.when(more > 0).then(pl.format(" (+{})", more)).otherwise(pl.lit(""))
+    ).alias(column)
+
+
 def to_seconds(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """Datetime columns as 'YYYY-MM-DD HH:MM:SS' text, for tables where milliseconds only add width."""
     return frame.with_columns(
@@ -131,11 +141,11 @@ def to_seconds(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 
 
 def with_evidence(frame: pl.DataFrame) -> pl.DataFrame:
-    """An `evidence` column, `file:line`, with the directory all the files share left out (for tables)."""
+    """An `evidence` column, `file:line` (the file alone for a finding about a whole file), with the
+    directory all the files share left out (for tables)."""
     prefix = common_prefix(frame["file"].drop_nulls().to_list()) if "file" in frame.columns else ""
-    return frame.with_columns(
-        pl.format("{}:{}", pl.col("file").str.strip_prefix(prefix), pl.col("line")).alias("evidence")
-    )
+    file = pl.col("file").str.strip_prefix(prefix)
+    return frame.with_columns(pl.coalesce(pl.format("{}:{}", file, pl.col("line")), file).alias("evidence"))
 
 
 def status_style(status: object) -> str | None:

@@ -8,13 +8,13 @@ from forensics_cli.render.tables import (
     TABLE_ROWS,
     bounded_table,
     cell,
-    common_prefix,
     frame_table,
     more_rows,
     severity_style,
     sparkline,
     status_style,
     to_seconds,
+    top_with_count,
     with_evidence,
 )
 
@@ -71,23 +71,14 @@ def timeline_view(timeline: pl.DataFrame, summary: dict, limit: int | None):
         )
 
 
-def _top_with_count(column: str, count: str) -> pl.Expr:
-    values = pl.col(column).str.split(";")
-    more = pl.col(count) - values.list.len().clip(upper_bound=3)
-    return (
-        values.list.head(3).list.join(" ")
-        + pl.when(more > 0).then(pl.format(" (+{})", more)).otherwise(pl.lit(""))
-    ).alias(column)
-
-
 def bruteforce_view(episodes: pl.DataFrame, short_window: str = "2m"):
     """One row per episode with a sparkline of failures over its span; then what to run next. An
     episode found at a longer time scale than `short_window` shows it beside its kind."""
     head = episodes.head(TABLE_ROWS)  # most severe first: the table shows these (bounded_table)
     shown = head.with_columns(
         pl.Series("shape", [sparkline(list(h)) for h in head["histogram"].to_list()], dtype=pl.String),
-        _top_with_count("ips", "distinct_ips"),
-        _top_with_count("users", "distinct_users"),
+        top_with_count("ips", "distinct_ips"),
+        top_with_count("users", "distinct_users"),
         # to the second: the sparkline shows the shape, csv/json keep the microseconds
         pl.col("first_seen").dt.strftime("%Y-%m-%d %H:%M:%S"),
         pl.col("first_success").dt.strftime("%Y-%m-%d %H:%M:%S"),
@@ -275,10 +266,7 @@ def verify_view(rows: pl.DataFrame, checked: list[str]):
     if rows.is_empty():
         yield Text("no integrity problem found in what was checked", style="green")
         return
-    shown = with_evidence(rows)  # file-level findings have no line: their evidence is the file alone
-    prefix = common_prefix(rows["file"].to_list())
-    shown = shown.with_columns(
-        pl.coalesce(pl.col("evidence"), pl.col("file").str.strip_prefix(prefix)),
+    shown = with_evidence(rows).with_columns(  # file-level findings have no line: the file alone
         pl.col("subject").str.extract(r"([^/!]*)$"),  # an S3 key's file name: the full key is in csv/json
     )
     columns = ["severity", "kind", "start", "evidence", "subject", "detail"]
