@@ -18,6 +18,7 @@ from forensics_cli.ingest_file import (
     count_events,
     families_for,
     finish_file,
+    note_field_map_paths,
     parse_chunk,
     parse_chunks,
     sample_records,
@@ -132,6 +133,7 @@ def _parse_group(
         count_events(
             small.report, Normalized(events, unreadable_of.get(key, normalized.unreadable_time.clear()))
         )
+        note_field_map_paths(small.report, normalized, options)
         writer_for(small.rank)(events)
         blank = BlankLines()
         file_rejects = rejects_of.get(key, chunk_rejects.clear())

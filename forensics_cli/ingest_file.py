@@ -47,6 +47,8 @@ class FileReport:
     bad_time: int = 0  # events whose time was written but could not be read (not analysed by time)
     bad_time_lines: list[int] = field(default_factory=list)  # the first BAD_TIME_EXAMPLES of them
     coverage: dict[str, int] = field(default_factory=dict)  # canonical field -> events that have it
+    # the --field-map paths that had a value in this file (read in a batch of small files: in the batch)
+    field_map_paths: list[str] = field(default_factory=list)
 
 
 def _classify(frame: pl.DataFrame) -> pl.DataFrame:
@@ -181,6 +183,7 @@ def _normalize_mixed(decoded, families: list[LogFamily], base: pl.DataFrame, tz:
     return Normalized(
         pl.concat([p.events for p in parts]).sort("file_rank", "line"),
         pl.concat([p.unreadable_time for p in parts]).sort("file_rank", "line"),
+        frozenset(decoded),
     )
 
 
@@ -260,6 +263,7 @@ def parse_chunks(
                 tree = build_tree(list(dict.fromkeys(p for f in families for p in f.paths())))
             normalized, rejects = parse_chunk(chunk, candidate, rank, tree, families, options)
             count_events(report, normalized)
+            note_field_map_paths(report, normalized, options)
             write_events(normalized.events)
             reject_parts.append(blank.sample(rejects))
     except OSError as exc:  # vanished or became unreadable between discovery and reading
@@ -318,6 +322,13 @@ def _documents_or_lines(chunks: Iterator[LineChunk], report: FileReport) -> Iter
         return
     report.document = True
     yield document
+
+
+def note_field_map_paths(report: FileReport, normalized: Normalized, options) -> None:
+    """Remember which of the --field-map's paths had a value (a map that matches nothing is an error)."""
+    if options.user_format is not None:
+        seen = normalized.paths_present & set(options.user_format.paths())
+        report.field_map_paths = sorted(seen | set(report.field_map_paths))
 
 
 def count_events(report: FileReport, normalized: Normalized):

@@ -10,10 +10,10 @@ import json
 import multiprocessing
 import os
 import shutil
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
@@ -29,10 +29,10 @@ from forensics_cli.ingest_file import FileReport, parse_file
 from forensics_cli.schema import EVENT_SCHEMA, REJECT_SCHEMA, empty_events
 from forensics_cli.subsets import DEFAULT_LOGIN_PATHS, auth_candidates
 
-PARSER_VERSION = "6"  # bump when normalization changes: it keys the event cache
+PARSER_VERSION = "7"  # bump when normalization changes: it keys the event cache
 PROCESS_POOL_BYTES = 64 << 20  # below this much to read, worker processes cost more than they save
 
-__all__ = ["FileReport", "LoadOptions", "LoadResult", "load"]
+__all__ = ["FileReport", "LoadListener", "LoadOptions", "LoadResult", "load"]
 
 
 @dataclass
@@ -294,14 +294,26 @@ def services_by_evidence(candidates: list[Candidate], reports: list[FileReport],
     return services
 
 
+class LoadListener(Protocol):
+    """Told how much there is to read, then of each file as it is done (a progress display)."""
+
+    def planned(self, files: int, stored_bytes: int) -> None: ...
+
+    def file_done(self, report: FileReport, stored_bytes: int) -> None: ...
+
+
 def load(
     paths: list[str],
     options: LoadOptions | None = None,
-    on_file: Callable[[FileReport], None] | None = None,
+    listener: LoadListener | None = None,
 ) -> LoadResult:
     """Every log file under `paths` as one lazy event frame, files read in parallel (and cached)."""
     options = options or LoadOptions()
     candidates = discover(paths, options.follow_links, options.skip_tool_dirs)
+    sizes = [_stored_size(candidate) for candidate in candidates]
+    if listener:
+        listener.planned(len(candidates), sum(sizes))
+    on_file = (lambda rank: listener.file_done(results[rank][2], sizes[rank])) if listener else None
     cache, notes = _open_cache(options)
     # per file: (its events: a directory of parts, a frame held in memory, or None; rejects; report)
     results: list[tuple] = [None] * len(candidates)
@@ -317,13 +329,13 @@ def load(
             if results[rank] is None:
                 misses[rank] = sha
         if results[rank] and on_file:
-            on_file(results[rank][2])
+            on_file(rank)
     if misses:
         cache_root = cache.root if cache else None
         scratch = _scratch_dir(cache_root)
-        sizes = {rank: _stored_size(candidates[rank]) for rank in misses}
-        small_batches, alone = batches(sizes)
-        with _pool(sum(sizes.values()), len(small_batches) + len(alone), options) as pool:
+        miss_sizes = {rank: sizes[rank] for rank in misses}
+        small_batches, alone = batches(miss_sizes)
+        with _pool(sum(miss_sizes.values()), len(small_batches) + len(alone), options) as pool:
             futures = [
                 pool.submit(
                     _read_fresh_batch,
@@ -342,7 +354,7 @@ def load(
                 for rank, result in future.result():
                     results[rank] = result
                     if on_file:
-                        on_file(result[2])
+                        on_file(rank)
     if cache:
         try:
             cache.save_index()

@@ -124,6 +124,7 @@ class Normalized:
 
     events: pl.DataFrame
     unreadable_time: pl.DataFrame  # file_rank, line
+    paths_present: frozenset = frozenset()  # the JSON paths that had a value in the chunk
 
 
 def normalize(
@@ -186,5 +187,7 @@ def normalize(
         "file_rank", "line"
     )
     return Normalized(
-        combined.select([pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items()]), unreadable
+        combined.select([pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items()]),
+        unreadable,
+        frozenset(decoded),
     )

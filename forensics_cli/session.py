@@ -1,6 +1,5 @@
 """What every command does before its analysis: load the events the user asked for."""
 
-from collections.abc import Callable
 from datetime import datetime
 
 import polars as pl
@@ -8,7 +7,7 @@ import polars as pl
 from forensics_cli.errors import InputError
 from forensics_cli.families import BY_NAME
 from forensics_cli.formats import load_field_map, load_user_formats
-from forensics_cli.load import FileReport, LoadOptions, LoadResult, load
+from forensics_cli.load import LoadListener, LoadOptions, LoadResult, load
 from forensics_cli.timeparse import parse_user_time
 
 
@@ -46,7 +45,7 @@ def load_events(
     until: str | None = None,
     cache_dir: str | None = None,
     use_cache: bool = True,
-    on_file: Callable[[FileReport], None] | None = None,
+    listener: LoadListener | None = None,
     rehash: bool = False,
     follow_links: bool = False,
     skip_tool_dirs: bool = False,
@@ -71,12 +70,13 @@ def load_events(
         skip_tool_dirs=skip_tool_dirs,
     )
     try:
-        result = load(paths, options, on_file)
+        result = load(paths, options, listener)
     except FileNotFoundError as exc:
         raise InputError(f"no such file or directory: {exc.args[0]}") from exc
     if not any(r.status not in ("not_a_log", "unreadable", "empty") for r in result.reports):
         searched = ", ".join(paths)
         raise InputError(f"no log file found under {searched} ({len(result.reports)} files looked at)")
+    _check_field_map_matched(field_map, user_format, result)
     result.events = within(result.events, low, high)
     result.auth_candidates = within(result.auth_candidates, low, high)
     return result
@@ -89,3 +89,17 @@ def _check_zone(tz: str):
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InputError(f"unknown time zone {tz!r} (use an IANA name such as Europe/Berlin)") from exc
+
+
+def _check_field_map_matched(field_map: str | None, user_format, result: LoadResult) -> None:
+    """A --field-map none of whose paths has a value in any line read maps nothing: a mistyped key would
+    otherwise give an analysis over unmapped events that silently finds nothing (exit 2)."""
+    if user_format is None or not user_format.paths():
+        return  # no map, or one that only declares a [chain] for verify
+    parsed = [r for r in result.reports if r.parsed]
+    if parsed and not any(r.field_map_paths for r in parsed):
+        named = ", ".join(user_format.paths()[:5]) + (", …" if len(user_format.paths()) > 5 else "")
+        raise InputError(
+            f"--field-map {field_map}: none of its paths ({named}) has a value in the {len(parsed)} log "
+            "files read (check the key names; `apiforensics formats detect` proposes a map)"
+        )

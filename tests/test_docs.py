@@ -1,6 +1,9 @@
-"""docs/cli.md is the --help of every command, checked here (UPDATE_DOCS=1 rewrites it)."""
+"""docs/cli.md is the --help of every command, and README's examples are the commands' real output;
+both checked here (UPDATE_DOCS=1 rewrites them)."""
 
 import os
+import re
+import shlex
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -86,3 +89,25 @@ def test_version_and_help_load_no_command_and_no_polars():
     for flag in ("--version", "--help"):
         done = subprocess.run([sys.executable, "-c", probe.format(flag=flag)], capture_output=True, text=True)
         assert done.stdout.strip().endswith("LOADED []"), done.stdout + done.stderr
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+README_WIDTH = 100  # the README's examples are what a 100-column terminal shows
+# an example: the command (on sample_logs/) in a sh block, then its output in a text block
+_EXAMPLE = re.compile(r"(```sh\n(apiforensics [^\n]*sample_logs/)\n```\n\n```text\n)(.*?)(```)", re.S)
+
+
+def _example_output(command: str, monkeypatch) -> str:
+    monkeypatch.chdir(README.parent)  # the README runs it from the repository: paths read sample_logs/...
+    result = CliRunner(env={"COLUMNS": str(README_WIDTH)}).invoke(cli, shlex.split(command)[1:])
+    return "".join(line.rstrip() + "\n" for line in result.stdout.splitlines())
+
+
+def test_readme_examples_are_the_real_output_at_100_columns(monkeypatch):
+    current = README.read_text()
+    found = _EXAMPLE.findall(current)
+    assert len(found) >= 6  # ingest, bruteforce, takeover, timeline, scan-secrets, gaps
+    expected = _EXAMPLE.sub(lambda m: m[1] + _example_output(m[2], monkeypatch) + m[4], current)
+    if os.environ.get("UPDATE_DOCS"):
+        README.write_text(expected)
+    assert current == expected, "README examples are stale: run UPDATE_DOCS=1 pytest tests/test_docs.py"

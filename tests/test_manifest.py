@@ -243,7 +243,7 @@ def test_the_whole_manifest_document(run, workdir, monkeypatch):
     formats.mkdir(parents=True)
     (formats / "audit.toml").write_text('[recognise]\nkeys = ["actor"]\n[fields]\nuser = "actor"\n')
     monkeypatch.setenv("XDG_CONFIG_HOME", str(workdir / "config"))
-    (workdir / "map.toml").write_text('user = "who"\n')
+    (workdir / "map.toml").write_text('user = "actor"\n')
     argv = ["gaps", "-q", "logs/worker", "--field-map", "map.toml", "--since", "2026-11-16", "--service", "w"]
     argv += ["-o", "out/g.json", "--manifest", "out/m.json"]
     result = run(*argv)

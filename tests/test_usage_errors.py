@@ -88,3 +88,34 @@ def test_paths_given_are_read_whole_tool_directories_included(run, tmp_path):
         "node_modules/pkg/audit.log",
     ]
     assert "no PATHS given" not in result.stderr
+
+
+def _odd_log(tmp_path):
+    logs = tmp_path / "odd"
+    write_log(
+        logs / "odd.log",
+        [{"when": f"2026-11-18T10:00:0{i}Z", "who": "alice", "src": "10.0.0.1"} for i in range(5)],
+    )
+    return logs
+
+
+@pytest.mark.parametrize("command", ["ingest", "bruteforce", "gaps"])
+def test_a_field_map_that_maps_nothing_in_the_logs_is_a_usage_error(run, tmp_path, command):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[fields]\nts = ["timestamp"]\nuser = ["username"]\n')  # keys the logs do not have
+    result = run(command, "-q", "--field-map", mapping, _odd_log(tmp_path))
+    assert result.exit_code == 2
+    assert f"--field-map {mapping}: none of its paths (timestamp, username) has a value in the 1 log" in (
+        result.stderr
+    )
+
+
+def test_a_field_map_that_maps_something_is_used_and_stays_usable_from_the_cache(run, tmp_path):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[fields]\nts = ["when"]\nuser = ["who"]\nip = ["src"]\n')
+    logs = _odd_log(tmp_path)
+    for _ in range(2):  # the second run reads the cache: what the map matched is remembered with it
+        result = run("ingest", "-q", "--format", "json", "--field-map", mapping, logs)
+        assert result.exit_code == 0
+        (row,) = json.loads(result.stdout)
+        assert (row["status"], row["timed"]) == ("ok", 5)

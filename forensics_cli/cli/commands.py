@@ -40,7 +40,7 @@ from forensics_cli.subsets import DEFAULT_LOGIN_PATHS
 def _load(common: CommonArgs, rehash: bool = False):
     if common.implicit_paths and not common.quiet:  # say what is read when nobody named it
         print_hint(f"no PATHS given: reading {os.path.abspath('.')} (not .git, node_modules, venvs, caches)")
-    with progress("logs", not common.quiet) as on_file:
+    with progress(not common.quiet) as listener:
         result = load_events(
             common.paths,
             tz=common.tz,
@@ -50,7 +50,7 @@ def _load(common: CommonArgs, rehash: bool = False):
             until=common.until,
             cache_dir=common.cache_dir,
             use_cache=not common.no_cache,
-            on_file=on_file,
+            listener=listener,
             rehash=rehash,
             follow_links=common.follow_links,
             skip_tool_dirs=common.implicit_paths,
@@ -69,7 +69,7 @@ def _output(common: CommonArgs, result, frame, table_view) -> None:
     """The result as a table (table_view builds the renderables) or in a machine format."""
     fmt = format_for(common.output, common.fmt)
     if fmt == "table":
-        text = render_text(table_view(), to_file=bool(common.output))
+        text = render_text(table_view(), to_file=bool(common.output), wide=common.wide)
         emit(text, common.output, _inputs(common, result))
     else:
         emit(serialize(frame, fmt, raw_csv=common.raw_csv), common.output, _inputs(common, result))

@@ -32,6 +32,7 @@ class CommonArgs:
     implicit_paths: bool = False  # no PATHS and no $APIFORENSICS_LOGS: the current directory is crawled
     manifest: str | None = None  # --manifest FILE: what the result rests on, written when the command ends
     inputs: list[str] | None = None  # the files the command read (set once the logs are loaded)
+    wide: bool = False  # --wide: tables keep every column
 
 
 def _env_paths() -> list[str]:
@@ -74,6 +75,12 @@ follow_links_option = click.option(
     is_flag=True,
     help="Read files behind symbolic links that point outside PATHS (by default they are listed as "
     "unreadable, not read).",
+)
+wide_option = click.option(
+    "--wide",
+    is_flag=True,
+    help="Tables show every column, however wide (by default, lower-value columns are left out to fit "
+    "the terminal; file:line, severity, kind and time never are).",
 )
 quiet_option = click.option(
     "-q", "--quiet", is_flag=True, help="No progress display and no summary on stderr."
@@ -121,6 +128,7 @@ def common_options(command=None, *, formats=None):
         help="Normalized-event cache directory (default: the user cache directory).",
     )
     @follow_links_option
+    @wide_option
     @click.option(
         "--manifest",
         type=click.Path(dir_okay=False),
@@ -143,6 +151,7 @@ def common_options(command=None, *, formats=None):
         no_cache,
         cache_dir,
         follow_links,
+        wide,
         manifest,
         quiet,
         **kwargs,
@@ -169,6 +178,7 @@ def common_options(command=None, *, formats=None):
             follow_links,
             implicit_paths=implicit_paths(paths),
             manifest=manifest,
+            wide=wide,
         )
         if manifest:  # refused before any log is read when it would land in the evidence
             EvidenceGuard(common.paths, []).check_file(manifest)

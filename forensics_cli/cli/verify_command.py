@@ -13,6 +13,7 @@ from forensics_cli.cli.options import (
     output_option,
     quiet_option,
     raw_csv_option,
+    wide_option,
 )
 from forensics_cli.errors import InputError
 
@@ -89,9 +90,10 @@ def _coverage_lines(coverage) -> list[str]:
 @output_option
 @raw_csv_option
 @follow_links_option
+@wide_option
 @quiet_option
 def verify(
-    paths, public_keys, signatures, manifest_file, field_map, fmt, output, raw_csv, follow_links, quiet
+    paths, public_keys, signatures, manifest_file, field_map, fmt, output, raw_csv, follow_links, wide, quiet
 ):
     """Prove the logs were not altered: CloudTrail digests, hash chains, an evidence manifest.
 
@@ -148,7 +150,7 @@ def verify(
     guard = EvidenceGuard(read, result.files)
     checked = _coverage_lines(result.coverage)
     if fmt == "table":
-        emit(render_text(verify_view(rows, checked), to_file=bool(output)), output, guard)
+        emit(render_text(verify_view(rows, checked), to_file=bool(output), wide=wide), output, guard)
     else:
         emit(serialize(rows, fmt, raw_csv=raw_csv), output, guard)
     print_notes(result.notes, quiet)

@@ -4,12 +4,12 @@ import contextlib
 import sys
 
 import polars as pl
-from rich.table import Table
 
 from forensics_cli.load import FileReport
 from forensics_cli.render.safe import terminal_safe
 from forensics_cli.render.tables import (
     TABLE_ROWS,
+    FittedTable,
     cell,
     common_prefix,
     frame_table,
@@ -27,26 +27,56 @@ STATUS_STYLES = {
 }
 
 
+class ReadingProgress:
+    """The reading's progress on stderr: files done of all, bytes read of all, rate and time left
+    (load.LoadListener). Transient: the summary and the warnings print after it, never through it."""
+
+    def __init__(self, console):
+        # imported here: rich.progress costs start-up time to every scripted (non-terminal) run
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("reading"),
+            BarColumn(),
+            TextColumn("{task.fields[files]}"),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[current]}", style="dim"),
+            console=console,
+            transient=True,
+        )
+        self.task = self.bar.add_task("logs", total=None, files="", current="")
+        self.files = self.done = 0
+
+    def planned(self, files: int, stored_bytes: int) -> None:
+        self.files = files
+        self.bar.update(self.task, total=max(stored_bytes, 1), files=f"0/{files} files")
+
+    def file_done(self, report: FileReport, stored_bytes: int) -> None:
+        self.done += 1
+        name = terminal_safe(report.file)[-40:]
+        self.bar.update(
+            self.task, advance=stored_bytes, files=f"{self.done}/{self.files} files", current=name
+        )
+
+
 @contextlib.contextmanager
-def progress(total_hint: str, enabled: bool):
-    """A progress bar on stderr while files are read (only when stderr is a terminal)."""
-    if not enabled or not sys.stderr.isatty():
+def progress(enabled: bool, console=None):
+    """A ReadingProgress while files are read, only when stderr is a terminal (or on `console`)."""
+    if not enabled or (console is None and not sys.stderr.isatty()):
         yield None
         return
-    # imported here: rich.progress costs start-up time to every scripted (non-terminal) run
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(
-        TextColumn("reading {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=stderr_console(),
-        transient=True,
-    )
-    with bar:
-        task = bar.add_task(total_hint, total=None)
-        yield lambda report: bar.update(task, advance=1, description=terminal_safe(report.file)[-50:])
+    reading = ReadingProgress(console or stderr_console())
+    with reading.bar:
+        yield reading
 
 
 def health_summary(reports: list[FileReport]) -> list[str]:
@@ -90,7 +120,7 @@ def print_summary(reports: list[FileReport], quiet: bool):
         console.print(line, style="yellow" if line.startswith("warning") else "dim")
 
 
-def ingest_table(report: pl.DataFrame) -> Table:
+def ingest_table(report: pl.DataFrame) -> FittedTable:
     """One row per file (paths shortened to what differs; sha256 and compression are in csv/json). Over
     TABLE_ROWS files, the files that are not ok come first to fill the rows shown (in rotation order),
     and the last row says how many ok files were left out; the totals are over every file."""
@@ -116,23 +146,21 @@ def ingest_table(report: pl.DataFrame) -> Table:
         columns,
         title=f"Ingest health of {prefix or './'} (rotation order, oldest first)",
         styler=lambda column, value: STATUS_STYLES.get(value) if column == "status" else None,
+        keep=("status",),
     )
-    table.add_section()
     first, last = report["first_ts"].min(), report["last_ts"].max()
-    table.add_row(
-        cell("total"),
-        cell(f"{report['service'].n_unique()} services"),
-        cell(f"{report['format'].n_unique()} formats"),
-        cell(f"{report['lines'].sum():,}"),
-        cell(f"{report['parsed'].sum():,}"),
-        cell(f"{report['timed'].sum():,}"),
-        cell(f"{report['rejected'].sum():,}"),
-        cell(first.strftime("%Y-%m-%d %H:%M:%S") if first else None),
-        cell(last.strftime("%Y-%m-%d %H:%M:%S") if last else None),
-        cell(f"{(report['status'] != 'ok').sum()} not ok"),
-        cell(""),
-        style="bold",
-    )
+    table.totals = {
+        "file": cell("total"),
+        "service": cell(f"{report['service'].n_unique()} services"),
+        "format": cell(f"{report['format'].n_unique()} formats"),
+        "lines": cell(f"{report['lines'].sum():,}"),
+        "parsed": cell(f"{report['parsed'].sum():,}"),
+        "timed": cell(f"{report['timed'].sum():,}"),
+        "rejected": cell(f"{report['rejected'].sum():,}"),
+        "first_ts": cell(first.strftime("%Y-%m-%d %H:%M:%S") if first else None),
+        "last_ts": cell(last.strftime("%Y-%m-%d %H:%M:%S") if last else None),
+        "status": cell(f"{(report['status'] != 'ok').sum()} not ok"),
+    }
     if report.height > shown.height:
         hidden_not_ok = (report["status"] != "ok").sum() - (shown["status"] != "ok").sum()
         table.caption = more_rows(report.height - shown.height, "files" if hidden_not_ok else "ok files")
@@ -147,7 +175,7 @@ def _files_shown(report: pl.DataFrame) -> pl.DataFrame:
     return ranked.sort("_ok", "_order").head(TABLE_ROWS).sort("_order").drop("_order", "_ok")
 
 
-def rejects_table(rejects: pl.DataFrame, limit: int = 20) -> Table:
+def rejects_table(rejects: pl.DataFrame, limit: int = 20) -> FittedTable:
     shown = rejects.head(limit).with_columns(pl.col("raw").str.slice(0, 80))
     title = f"Rejected lines (first {min(limit, rejects.height)} of {rejects.height}; --rejects FILE for all)"
     return frame_table(shown, ["file", "line", "reason", "detail", "raw"], title=title)

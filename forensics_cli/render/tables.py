@@ -25,15 +25,19 @@ def stdout_console(width: int | None = None) -> Console:
     return Console(markup=False, emoji=False, highlight=False, width=width)
 
 
-def render_text(renderables: Iterable, to_file: bool = False) -> str:
-    """Render to a string: terminal width and colours on a terminal, plain 160 columns for a file."""
-    console = stdout_console()
+WIDE = 100_000  # --wide: wider than any table, so no column is left out to fit
+
+
+def render_text(renderables: Iterable, to_file: bool = False, wide: bool = False) -> str:
+    """Render to a string: terminal width and colours on a terminal, plain 160 columns for a file;
+    `wide`: every column, however wide the table gets."""
+    console = stdout_console(WIDE if wide else None)
     if to_file:
         console = Console(
             markup=False,
             emoji=False,
             highlight=False,
-            width=PIPE_WIDTH,
+            width=WIDE if wide else PIPE_WIDTH,
             no_color=True,
             force_terminal=False,
             file=io.StringIO(),
@@ -63,29 +67,142 @@ def cell(value: object, style: str | None = None) -> Text:
     return Text(terminal_safe(text), style=style or "")
 
 
+# Columns that are never left out to fit the terminal: the evidence, what a finding is, and when.
+ESSENTIAL = {
+    "evidence",
+    "first_evidence",
+    "severity",
+    "kind",
+    "rule",
+    "timestamp",
+    "first_seen",
+    "start",
+    "file",
+}
+# The others that may be left out, the first named first; columns in neither list (detail, reason)
+# stay and fold.
+DROPPED_FIRST = (
+    "shape", "offset_ms", "fingerprint", "files", "first_success", "timed", "format", "raw", "field",
+    "users", "ips", "ip", "user", "occurrences", "last_seen", "last_ts", "first_ts", "lines", "parsed",
+    "service", "failures", "minutes", "subject", "status", "rejected", "privileged", "still_present",
+    "redacted", "new_for_account", "got_in",
+)  # fmt: skip
+ESSENTIAL_WIDTH_CAP = 48  # an essential cell longer than this folds onto more lines (never cut)
+FOLDED_MIN_WIDTH = 12  # the narrowest a kept column (detail, reason) is squeezed to
+# the narrowest a column that may be left out is shown at (an IPv4 address, a time of day): narrower, it
+# is left out instead
+
+
+class FittedTable:
+    """A table of the frame's rows that fits the width it is rendered at: essential columns keep their
+    width, the others are left out in DROPPED_FIRST order until the table fits, and a line names the
+    columns left out. Rendered at --wide's width, nothing is left out."""
+
+    def __init__(self, frame, columns, title=None, styler=None, row_style=None, keep=()):
+        self.frame, self.columns, self.title = frame, list(columns), title
+        self.styler, self.row_style, self.keep = styler, row_style, set(keep)
+        self.totals: dict[str, Text] | None = None  # a bold last row after a line (ingest's totals)
+        self.caption: Text | None = None
+        rows = frame.to_dicts()
+        self.cells = [
+            [cell(row[name], styler(name, row[name]) if styler else None) for name in self.columns]
+            for row in rows
+        ]
+        self.styles = [row_style(row) if row_style else None for row in rows]
+
+    def _natural(self, index: int) -> int:
+        widths = [line.cell_len for line in (self.cells[r][index] for r in range(len(self.cells)))]
+        if self.totals is not None and self.columns[index] in self.totals:
+            widths.append(self.totals[self.columns[index]].cell_len)
+        return max(widths + [min(len(self.columns[index]), 8)])
+
+    def _minimum(self, index: int) -> int:
+        name, natural = self.columns[index], self._natural(index)
+        if name in ESSENTIAL or name in self.keep:
+            return min(natural, ESSENTIAL_WIDTH_CAP)
+        return min(
+            natural, max(MIN_WIDTH.get(name, 0), FOLDED_MIN_WIDTH if name not in DROPPED_FIRST else 14)
+        )
+
+    def fitted(self, width: int) -> dict[int, int]:
+        """Column index -> content width of the columns shown at `width`: essential columns get their
+        natural width (up to ESSENTIAL_WIDTH_CAP), the rest share what is left, up to their own."""
+        shown = list(range(len(self.columns)))
+        droppable = sorted(
+            (i for i in shown if self._droppable(i)), key=lambda i: DROPPED_FIRST.index(self.columns[i])
+        )
+        minimum = {i: self._minimum(i) for i in shown}
+        while droppable and sum(minimum[i] for i in shown) + 3 * len(shown) + 1 > width:
+            shown.remove(droppable.pop(0))
+        widths = {i: minimum[i] for i in shown}
+        room = width - (3 * len(shown) + 1) - sum(widths.values())
+        if room < 0:  # even the essentials do not fit: fold, never crop (what is cut off is lost)
+            return self._squeezed(widths, -room)
+        # what is left goes to the kept columns first (detail, reason), then the last ones to be dropped
+        growing = sorted(
+            (i for i in shown if self._natural(i) > widths[i]),
+            key=lambda i: DROPPED_FIRST.index(self.columns[i]) if self._droppable(i) else len(DROPPED_FIRST),
+            reverse=True,
+        )
+        for i in growing:
+            extra = min(self._natural(i) - widths[i], max(room, 0))
+            widths[i] += extra
+            room -= extra
+        return widths
+
+    def _squeezed(self, widths: dict[int, int], excess: int) -> dict[int, int]:
+        """Widths narrowed by `excess` columns in all: the folding columns (detail) first, down to 8,
+        then every column in proportion, down to 4; a cell then folds onto more lines."""
+        for i in [i for i in widths if not (self.columns[i] in ESSENTIAL or self.columns[i] in self.keep)]:
+            cut = min(excess, max(widths[i] - 8, 0))
+            widths[i] -= cut
+            excess -= cut
+        while excess > 0 and any(w > 4 for w in widths.values()):
+            widest = max(widths, key=lambda i: (widths[i], -i))
+            widths[widest] -= 1
+            excess -= 1
+        return widths
+
+    def _droppable(self, index: int) -> bool:
+        return self.columns[index] in DROPPED_FIRST and self.columns[index] not in self.keep
+
+    def __rich_console__(self, console, options):
+        widths = self.fitted(options.max_width)
+        shown = list(widths)
+        # a title can hold a path from the evidence: never parsed as markup, escapes shown, not run
+        title = Text(terminal_safe(self.title), style="italic") if self.title else None
+        table = Table(title=title, header_style="bold", show_lines=False, expand=False)
+        for index in shown:
+            name = self.columns[index]
+            justify = "right" if self.frame.schema[name].is_numeric() else "left"
+            table.add_column(name, justify=justify, overflow="fold", width=widths[index])
+        for cells, style in zip(self.cells, self.styles, strict=True):
+            table.add_row(*(cells[i] for i in shown), style=style)
+        if self.totals is not None:
+            table.add_section()
+            table.add_row(*(self.totals.get(self.columns[i], Text("")) for i in shown), style="bold")
+        table.caption = self.caption
+        yield table
+        left_out = [self.columns[i] for i in range(len(self.columns)) if i not in shown]
+        if left_out:
+            yield Text(
+                f"columns left out to fit {options.max_width} characters: {', '.join(left_out)} "
+                "(--wide shows them; --format csv has every field)",
+                style="dim",
+            )
+
+
 def frame_table(
     frame: pl.DataFrame,
     columns: Iterable[str] | None = None,
     title: str | None = None,
     styler: Styler | None = None,
     row_style: Callable[[dict], str | None] | None = None,
-) -> Table:
-    """A rich Table of the frame's rows (only for result-sized frames: rows are materialized)."""
-    columns = list(columns or frame.columns)
-    # a title can hold a path from the evidence: never parsed as markup, escapes shown, not run
-    shown_title = Text(terminal_safe(title), style="italic") if title else None
-    table = Table(title=shown_title, header_style="bold", show_lines=False, expand=False)
-    for name in columns:
-        dtype = frame.schema[name]
-        justify = "right" if dtype.is_numeric() else "left"
-        # short codes keep a readable minimum; everything else folds to the terminal's width
-        table.add_column(name, justify=justify, overflow="fold", min_width=MIN_WIDTH.get(name))
-    for row in frame.to_dicts():
-        table.add_row(
-            *(cell(row[name], styler(name, row[name]) if styler else None) for name in columns),
-            style=row_style(row) if row_style else None,
-        )
-    return table
+    keep: Iterable[str] = (),
+) -> FittedTable:
+    """A table of the frame's rows, fitted to the terminal when rendered (FittedTable; only for
+    result-sized frames: rows are materialized). `keep`: columns never left out, besides ESSENTIAL."""
+    return FittedTable(frame, list(columns or frame.columns), title, styler, row_style, keep)
 
 
 TABLE_ROWS = 200  # rows a table view shows: rendering is per row, and 20,000 rows take minutes

@@ -150,7 +150,9 @@ def takeover_view(rows: pl.DataFrame):
         # the privileged kind has its own column: the table's detail is the event's
         pl.col("detail").str.replace(r"^\S+ after the success: ", ""),
     )
+    # takeover's first_seen says what the account had never used before (not a time): its own header
     shown = with_evidence(shown.with_columns(_got_in("account", "address").alias("_who")))
+    shown = shown.rename({"first_seen": "new_for_account"})
     # account and address are the table's title (ip and user are in csv/json)
     columns = [
         "offset_ms",
@@ -159,7 +161,7 @@ def takeover_view(rows: pl.DataFrame):
         "evidence",
         "status",
         "privileged",
-        "first_seen",
+        "new_for_account",
         "detail",
     ]
     for (who,), part in shown.group_by(["_who"], maintain_order=True):
