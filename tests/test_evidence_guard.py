@@ -201,3 +201,27 @@ def test_a_link_made_under_the_output_directory_after_its_check_is_refused_befor
     assert (
         str(refused.value) == f"refusing to write {out / 'plain' / 'copy.log'}: it is a hard link to an input"
     )
+
+
+def test_an_output_is_written_through_a_new_file_beside_it_and_nothing_is_left_when_writing_fails(tmp_path):
+    from forensics_cli.guard import EvidenceGuard, OutputError, write_new, write_text
+
+    used = []
+
+    def failing(temporary: str):
+        used.append(temporary)
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_new(tmp_path / "report.csv", failing)
+    (temporary,) = used
+    assert os.path.dirname(temporary) == str(tmp_path) and os.path.basename(temporary).startswith(
+        ".apiforensics-"
+    )
+    assert list(tmp_path.iterdir()) == []  # the temporary file is gone, no report.csv
+    guard = EvidenceGuard([str(tmp_path / "evidence")], [])
+    write_text(str(tmp_path / "é.txt"), "naïve ☃\r\n", guard)
+    assert (tmp_path / "é.txt").read_bytes() == "naïve ☃\r\n".encode()
+    with pytest.raises(OutputError) as refused:
+        write_text(str(tmp_path / "missing" / "r.csv"), "x", guard)
+    assert str(refused.value) == f"cannot write {tmp_path / 'missing' / 'r.csv'}: No such file or directory"

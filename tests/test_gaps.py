@@ -516,3 +516,115 @@ def test_a_coverage_range_under_two_seconds_still_spreads_over_the_slices():
         _active_seconds([("app", 0, 1)]), width=10
     )  # one second: all of it in the first slice
     assert strips["app"] == [1] + [0] * 9
+
+
+# Whole rows: a finding is read by people and parsed by runbooks, every field of it is pinned.
+
+
+def test_an_improbable_silence_is_one_whole_row():
+    rows = steady("app", 0, 3600, 0.5) + steady("app", 4080, 7200, 0.5)
+    (row,) = gaps_of(rows).to_dicts()
+    assert {k: row[k] for k in ("kind", "severity", "start", "end", "service", "file")} == {
+        "kind": "time_gap",
+        "severity": "medium",
+        "start": at(3599),
+        "end": at(4080),
+        "service": "app",
+        "file": "f.log",
+    }
+    assert row["duration_s"] == 481 and row["line"] == 7199  # the first line of the last second before it
+    assert row["detail"] == (  # one active second per second around it: about 60 a minute
+        "silent 8.0 min; expected about 481 active seconds (rate 60.02/min, from 6720 active seconds in "
+        "the hour on either side and the same hour on other days), observed 0"
+    )
+
+
+def test_a_silence_while_another_service_logged_is_high_and_says_how_much():
+    app = [
+        r
+        for r in steady("app", 0, 7200, 1, file="a.log")
+        if not 3000 <= (r["ts"] - T0).total_seconds() < 3600
+    ]
+    gateway = steady("gateway", 0, 7200, 2, file="g.log", rank=1)
+    (row,) = gaps_of(app + gateway).to_dicts()
+    assert (row["severity"], row["service"], row["file"]) == ("high", "app", "a.log")
+    assert row["detail"].endswith("; meanwhile gateway logged 300 lines: possible deletion")
+
+
+def test_a_backdated_line_and_a_future_dated_line_are_whole_rows():
+    rows = steady("app", 0, 600, 1)
+    rows[100]["ts"] = at(100) - timedelta(hours=6)
+    rows[400]["ts"] = at(400) + timedelta(hours=2)
+    older, newer = gaps_of(rows, max_skew_s=300).sort("line").to_dicts()
+    assert older == {
+        "kind": "out_of_order",
+        "severity": "high",
+        "start": at(100) - timedelta(hours=6),
+        "end": at(99),
+        "duration_s": (at(99) - (at(100) - timedelta(hours=6))).total_seconds(),
+        "service": "app",
+        "file": "f.log",
+        "line": 101,
+        "detail": "timestamp 6.0 h older than its neighbours: inserted or backdated record?",
+    }
+    assert (newer["start"], newer["end"], newer["line"]) == (at(399), at(400) + timedelta(hours=2), 401)
+    assert newer["detail"] == "timestamp 2.0 h newer than its neighbours: inserted or backdated record?"
+
+
+def test_a_backdated_block_is_one_whole_row():
+    kept = steady("app", 0, 1800, 1) + steady("app", 3600, 7200, 1)
+    refill = steady("app", 1800, 3600, 1)
+    (row,) = gaps_of(kept + refill).to_dicts()
+    assert (row["severity"], row["start"], row["end"], row["line"]) == (
+        "high",
+        at(1800),
+        at(7199),
+        len(kept) + 1,
+    )
+    assert row["detail"] == (
+        "a block of lines starts here 1.5 h before the line above it: backdated lines appended (over a "
+        "deleted stretch?)"
+    )
+
+
+def test_overlaps_are_whole_rows_and_only_within_one_rotated_set():
+    def lines(file, rank, numbers, first_line):
+        return [
+            {"ts": at(n), "file": file, "file_rank": rank, "line": first_line + k, "raw": f'{{"n": {n}}}'}
+            for k, n in enumerate(numbers)
+        ]
+
+    rows = lines("x.log.1", 0, range(10), 1) + lines("x.log", 1, range(8, 14), 1)
+    rows += lines("y.log", 2, range(0, 14), 1)  # the same text in another rotated set: no overlap
+    reports = [
+        _report("x.log.1", 0, at(0), at(9), base="x.log"),
+        _report("x.log", 1, at(8), at(13), base="x.log"),
+        _report("y.log", 2, at(0), at(13), base="y.log"),
+    ]
+    found = find_gaps(events_frame(rows), reports).sort("file").to_dicts()
+    detail = "2 lines also appear in another file of the rotated set (copytruncate?)"
+    common = {"kind": "overlap", "severity": "low", "start": at(8), "end": at(9), "duration_s": 1.0}
+    assert found == [
+        {**common, "service": "app", "file": "x.log", "line": 1, "detail": detail},
+        {**common, "service": "app", "file": "x.log.1", "line": 9, "detail": detail},
+    ]
+
+
+def test_what_other_services_logged_during_a_silence_is_counted_strictly_inside_it():
+    app = [
+        r
+        for r in steady("app", 0, 7200, 1, file="a.log")
+        if not 3000 <= (r["ts"] - T0).total_seconds() < 3600
+    ]
+    # inside the silence (2999, 3600): db 6 lines, queue exactly 5 (counted), cache 4 (not); lines at its
+    # very edges do not count
+    db = [_row_of("db", 3100 + i, "d.log") for i in range(6)] + [_row_of("db", 2999, "d.log")]
+    queue = [_row_of("queue", 3200 + i, "q.log") for i in range(5)] + [_row_of("queue", 3600, "q.log")]
+    cache = [_row_of("cache", 3300 + i, "c.log") for i in range(4)]
+    for rank, rows in enumerate((db, queue, cache), 1):
+        for row in rows:
+            row["file_rank"] = rank
+    found = gaps_of(app + db + queue + cache).filter(pl.col("service") == "app").to_dicts()
+    (row,) = found
+    assert row["severity"] == "high"
+    assert row["detail"].endswith("; meanwhile db logged 6 lines, queue logged 5 lines: possible deletion")
