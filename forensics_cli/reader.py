@@ -94,10 +94,10 @@ def _complete_blocks(buffer: bytearray, final: bool) -> Iterator[bytes]:
         end = buffer.rfind(b"\n")
         if end < 0:
             return
+        if len(buffer) < CHUNK_BYTES and not final:
+            return  # lines are counted only once a chunk is due: counting every 1 MiB read cost 14 %
         if end >= CHUNK_LINES and buffer.count(b"\n", 0, end + 1) > CHUNK_LINES:  # (a line is 1+ bytes)
             end = _nth_newline(buffer, CHUNK_LINES)
-        elif len(buffer) < CHUNK_BYTES and not final:
-            return
         with memoryview(buffer) as view:
             complete = bytes(view[: end + 1])  # one copy, not two
         del buffer[: end + 1]
