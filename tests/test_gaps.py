@@ -628,3 +628,18 @@ def test_what_other_services_logged_during_a_silence_is_counted_strictly_inside_
     (row,) = found
     assert row["severity"] == "high"
     assert row["detail"].endswith("; meanwhile db logged 6 lines, queue logged 5 lines: possible deletion")
+
+
+def test_problem_slots_mark_the_slices_a_problem_spans_for_its_own_service_only():
+    from forensics_cli.analyses.gaps import problem_slots
+
+    rows = pl.DataFrame(
+        {
+            "service": ["app", "app", "db"],
+            "start": [at(20), None, at(0)],
+            "end": [at(45), at(50), at(100)],
+        }
+    )
+    # 0..100 s over 11 slices of 10 s: 20 s is slice 2, 45 s slice 4; a row without a start is no span
+    assert problem_slots(rows, "app", at(0), at(100), 11) == [False, False, True, True, True] + [False] * 6
+    assert problem_slots(rows, "web", at(0), at(100), 11) == [False] * 11

@@ -431,3 +431,18 @@ def coverage(
     for service, slot, count in counted.sort("service", "slot").iter_rows():
         strips.setdefault(service, [0] * width)[slot] = count
     return low, high, strips
+
+
+def problem_slots(rows: pl.DataFrame, service: str, low: datetime, high: datetime, width: int) -> list[bool]:
+    """Which of a coverage strip's `width` slices (coverage(): the range low..high) hold a reported
+    problem of `service` (a row of gaps with a start and an end)."""
+    span = max((high - low).total_seconds(), 1.0)
+    bad = [False] * width
+    for start, end in rows.filter(pl.col("service") == service).select("start", "end").iter_rows():
+        if start is None or end is None:
+            continue
+        first = int((start - low).total_seconds() / span * (width - 1))
+        last = int((end - low).total_seconds() / span * (width - 1))
+        for slot in range(max(first, 0), min(last, width - 1) + 1):
+            bad[slot] = True
+    return bad

@@ -6,15 +6,16 @@ characters made visible)."""
 import base64
 import html
 from collections.abc import Iterable
-from datetime import datetime
 
 import polars as pl
 
 from forensics_cli import __version__
+from forensics_cli.analyses.gaps import problem_slots
 from forensics_cli.analyses.incident import Incident, next_commands, summary
+from forensics_cli.render import incident_columns as columns
 from forensics_cli.render.charts import bar_chart_svg
-from forensics_cli.render.safe import terminal_safe
-from forensics_cli.render.tables import TABLE_ROWS, top_with_count, with_evidence
+from forensics_cli.render.safe import display_text
+from forensics_cli.render.tables import TABLE_ROWS, with_evidence
 
 EPISODE_CHARTS = 12  # episodes drawn one chart each (the table lists every episode)
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -35,24 +36,16 @@ code,pre{font:12px ui-monospace,monospace}pre{background:#f6f6f6;padding:.6rem;o
 
 def _text(value: object) -> str:
     """A value from the logs as HTML text: escaped, control and bidi characters shown as escapes."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    return html.escape(terminal_safe(str(value)), quote=True)
+    return html.escape(display_text(value), quote=True)
 
 
-def _table(frame: pl.DataFrame, columns: list[tuple[str, str]], noun: str, klass: str | None = None) -> str:
+def _table(frame: pl.DataFrame, shown: list[tuple[str, str]], noun: str, klass: str | None = None) -> str:
     """An HTML table of (column, heading) pairs, at most TABLE_ROWS rows, then how many more."""
-    head = "".join(f"<th>{html.escape(heading)}</th>" for _, heading in columns)
+    head = "".join(f"<th>{html.escape(heading)}</th>" for _, heading in shown)
     rows = []
     for row in frame.head(TABLE_ROWS).iter_rows(named=True):
         cells = []
-        for name, _ in columns:
+        for name, _ in shown:
             value = row[name]
             style = f' class="{row[klass]}"' if klass and name == klass and row[klass] in _CLASSES else ""
             numeric = ' class="n"' if isinstance(value, int | float) and not isinstance(value, bool) else ""
@@ -95,15 +88,7 @@ def _read(incident: Incident) -> Iterable[str]:
         shown = files.with_columns(
             pl.when(pl.col("status") == "ok").then(pl.lit("ok")).otherwise(pl.lit("bad")).alias("_class")
         )
-        columns = [("file", "file"), ("service", "service"), ("format", "format"), ("lines", "lines")]
-        columns += [
-            ("parsed", "parsed"),
-            ("rejected", "rejected"),
-            ("first_ts", "first"),
-            ("last_ts", "last"),
-        ]
-        columns += [("status", "status"), ("coverage", "fields present"), ("reason", "reason")]
-        yield _table(shown, columns, "files")
+        yield _table(shown, columns.FILES, "files")
     for note in incident.notes:
         yield f'<p class="medium">{_text(note)}</p>'
     yield "</section>"
@@ -124,21 +109,8 @@ def _attacks(incident: Incident) -> Iterable[str]:
     if not episodes.height:
         yield '<p class="ok">No brute force, password spraying or credential stuffing episode.</p></section>'
         return
-    shown = with_evidence(episodes).with_columns(
-        top_with_count("ips", "distinct_ips", ", "),
-        top_with_count("users", "distinct_users", ", "),
-        pl.when(pl.col("succeeded"))
-        .then(
-            pl.format(
-                "{} from {}", pl.col("success_user").fill_null("?"), pl.col("success_ip").fill_null("?")
-            )
-        )
-        .alias("got_in"),
-    )
-    columns = [("severity", "severity"), ("kind", "kind"), ("window", "window"), ("first_seen", "first")]
-    columns += [("last_seen", "last"), ("failures", "failures"), ("ips", "sources"), ("users", "accounts")]
-    columns += [("got_in", "got in"), ("evidence", "evidence"), ("detail", "detail")]
-    yield _table(shown, columns, "episodes", klass="severity")
+    shown = columns.episode_rows(episodes)
+    yield _table(shown, columns.EPISODES, "episodes", klass="severity")
     for index, row in enumerate(episodes.head(EPISODE_CHARTS).iter_rows(named=True), 1):
         title = f"Episode {index} ({row['kind']}, {row['window']}): failures over its span"
         title += f", {row['first_seen']:%Y-%m-%d %H:%M:%S} to {row['last_seen']:%H:%M:%S}"
@@ -153,11 +125,9 @@ def _takeover(incident: Incident) -> Iterable[str]:
         yield '<p class="ok">No attack succeeded: nobody to follow.</p></section>'
         return
     shown = with_evidence(rows)
-    columns = [("timestamp", "time"), ("service", "service"), ("evidence", "evidence"), ("status", "status")]
-    columns += [("privileged", "privileged"), ("ip", "ip"), ("detail", "detail")]
     for (account, address), part in shown.group_by(["account", "address"], maintain_order=True):
         yield f"<h3>{_text(account or '(unknown account)')} from {_text(address or '?')}</h3>"
-        yield _table(part, columns, "events")
+        yield _table(part, columns.TAKEOVER, "events")
     yield "</section>"
 
 
@@ -167,20 +137,11 @@ def _secrets(incident: Incident) -> Iterable[str]:
         yield '<p class="ok">No secret found.</p></section>'
         return
     exposure = with_evidence(incident.exposure)
-    columns = [("severity", "severity"), ("rule", "rule"), ("redacted", "value (masked)")]
-    columns += [("fingerprint", "fingerprint"), ("first_seen", "exposed from"), ("last_seen", "to")]
-    columns += [
-        ("occurrences", "occurrences"),
-        ("still_present", "still present"),
-        ("evidence", "first seen at"),
-    ]
     yield "<h3>Each distinct secret and its exposure window (rotate these)</h3>"
-    yield _table(exposure, columns, "secrets", klass="severity")
+    yield _table(exposure, columns.EXPOSURE, "secrets", klass="severity")
     occurrences = with_evidence(incident.secrets)
-    columns = [("severity", "severity"), ("rule", "rule"), ("timestamp", "time"), ("evidence", "evidence")]
-    columns += [("field", "field"), ("redacted", "value (masked)"), ("detail", "detail")]
     yield "<h3>Every occurrence</h3>"
-    yield _table(occurrences, columns, "occurrences", klass="severity")
+    yield _table(occurrences, columns.OCCURRENCES, "occurrences", klass="severity")
     yield "</section>"
 
 
@@ -188,20 +149,10 @@ def _coverage(incident: Incident) -> Iterable[str]:
     yield '<section id="coverage"><h2>Coverage and integrity</h2>'
     low, high, strips = incident.coverage
     if strips:
-        span = max((high - low).total_seconds(), 1.0)
         yield f'<p class="muted">{low:%Y-%m-%d %H:%M} to {high:%Y-%m-%d %H:%M} UTC; green: logged, grey: '
         yield 'silent, red: a reported problem</p><div class="strip">'
         for service, counts in strips.items():
-            width = len(counts)
-            bad = [False] * width
-            rows = incident.gaps.filter(pl.col("service") == service).select("start", "end")
-            for start, end in rows.iter_rows():
-                if start is None or end is None:
-                    continue
-                first = int((start - low).total_seconds() / span * (width - 1))
-                last = int((end - low).total_seconds() / span * (width - 1))
-                for slot in range(max(first, 0), min(last, width - 1) + 1):
-                    bad[slot] = True
+            bad = problem_slots(incident.gaps, service, low, high, len(counts))
             cells = "".join(
                 f'<span class="{"hit" if hit else ("on" if count else "off")}"></span>'
                 for count, hit in zip(counts, bad, strict=True)
@@ -212,10 +163,8 @@ def _coverage(incident: Incident) -> Iterable[str]:
     if not gaps.height:
         yield '<p class="ok">No gap, missing rotation, truncation or out-of-order line found.</p></section>'
         return
-    shown = with_evidence(gaps).with_columns((pl.col("duration_s") / 60).round(1).alias("minutes"))
-    columns = [("severity", "severity"), ("kind", "kind"), ("service", "service"), ("start", "start")]
-    columns += [("minutes", "minutes"), ("evidence", "evidence"), ("detail", "detail")]
-    yield _table(shown, columns, "problems", klass="severity")
+    shown = columns.gap_rows(gaps)
+    yield _table(shown, columns.GAPS, "problems", klass="severity")
     yield "</section>"
 
 

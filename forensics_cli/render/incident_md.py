@@ -3,15 +3,15 @@ report (relative links), or text sparklines when the report goes to stdout. Ever
 escaped: Markdown and HTML punctuation backslash-escaped, control and bidi characters made visible."""
 
 import re
-from datetime import datetime
 
 import polars as pl
 
 from forensics_cli import __version__
 from forensics_cli.analyses.incident import Incident, next_commands, summary
+from forensics_cli.render import incident_columns as columns
 from forensics_cli.render.charts import bar_chart_svg
-from forensics_cli.render.safe import terminal_safe
-from forensics_cli.render.tables import TABLE_ROWS, sparkline, top_with_count, with_evidence
+from forensics_cli.render.safe import display_text, terminal_safe
+from forensics_cli.render.tables import TABLE_ROWS, sparkline, with_evidence
 
 EPISODE_CHARTS = 12
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~&])")  # what can start inline markup or HTML
@@ -19,25 +19,16 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~&])")  # what can start inli
 
 def md_text(value: object) -> str:
     """A value from the logs as inline Markdown text that renders as exactly that text."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    text = terminal_safe(str(value))
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", display_text(value))
 
 
-def _table(frame: pl.DataFrame, columns: list[tuple[str, str]], noun: str) -> list[str]:
+def _table(frame: pl.DataFrame, shown: list[tuple[str, str]], noun: str) -> list[str]:
     lines = [
-        "| " + " | ".join(heading for _, heading in columns) + " |",
-        "|" + "|".join("---" for _ in columns) + "|",
+        "| " + " | ".join(heading for _, heading in shown) + " |",
+        "|" + "|".join("---" for _ in shown) + "|",
     ]
     for row in frame.head(TABLE_ROWS).iter_rows(named=True):
-        lines.append("| " + " | ".join(md_text(row[name]) for name, _ in columns) + " |")
+        lines.append("| " + " | ".join(md_text(row[name]) for name, _ in shown) + " |")
     if frame.height > TABLE_ROWS:
         lines.append("")
         lines.append(f"… {frame.height - TABLE_ROWS:,} more {noun} not shown (the JSON report has them all)")
@@ -77,10 +68,7 @@ def incident_markdown(incident: Incident, charts_directory: str | None = None) -
     out += ["", "To dig further:", ""] + [f"    {terminal_safe(c)}" for c in next_commands(incident)] + [""]
     out += ["## What was read", ""]
     files = incident.files
-    columns = [("file", "file"), ("service", "service"), ("format", "format"), ("lines", "lines")]
-    columns += [("parsed", "parsed"), ("rejected", "rejected"), ("first_ts", "first"), ("last_ts", "last")]
-    columns += [("status", "status"), ("reason", "reason")]
-    out += _table(files, columns, "files")
+    out += _table(files, columns.FILES, "files")
     out += [f"> {md_text(note)}" for note in incident.notes] + ([""] if incident.notes else [])
     out += ["## Authentication attacks", ""]
     failures = incident.failures
@@ -97,13 +85,8 @@ def incident_markdown(incident: Incident, charts_directory: str | None = None) -
         ]
     episodes = incident.episodes
     if episodes.height:
-        columns = [("severity", "severity"), ("kind", "kind"), ("window", "window"), ("first_seen", "first")]
-        columns += [("failures", "failures"), ("ips", "sources"), ("users", "accounts")]
-        columns += [("success_user", "got in as"), ("success_ip", "from"), ("evidence", "evidence")]
-        shown = with_evidence(episodes).with_columns(
-            top_with_count("ips", "distinct_ips", ", "), top_with_count("users", "distinct_users", ", ")
-        )
-        out += _table(shown, columns, "episodes")
+        shown = columns.episode_rows(episodes)
+        out += _table(shown, columns.EPISODES, "episodes")
         for index, row in enumerate(episodes.head(EPISODE_CHARTS).iter_rows(named=True), 1):
             title = (
                 f"Episode {index} ({row['kind']}, {row['window']}) from {row['first_seen']:%Y-%m-%d %H:%M:%S}"
@@ -114,25 +97,15 @@ def incident_markdown(incident: Incident, charts_directory: str | None = None) -
     out += ["## After the success", ""]
     if incident.takeover.height:
         shown = with_evidence(incident.takeover)
-        columns = [("account", "account"), ("address", "from"), ("timestamp", "time"), ("service", "service")]
-        columns += [("evidence", "evidence"), ("status", "status"), ("privileged", "privileged")]
-        columns += [("detail", "detail")]
-        out += _table(shown, columns, "events")
+        who = [("account", "account"), ("address", "from")]
+        out += _table(shown, who + columns.TAKEOVER, "events")
     else:
         out += ["No attack succeeded: nobody to follow.", ""]
     out += ["## Secrets in the logs (masked)", ""]
     if incident.exposure.height:
-        columns = [("severity", "severity"), ("rule", "rule"), ("redacted", "value (masked)")]
-        columns += [("fingerprint", "fingerprint"), ("first_seen", "exposed from"), ("last_seen", "to")]
-        columns += [
-            ("occurrences", "occurrences"),
-            ("still_present", "still present"),
-            ("evidence", "first at"),
-        ]
-        out += _table(with_evidence(incident.exposure), columns, "secrets")
-        columns = [("severity", "severity"), ("rule", "rule"), ("evidence", "evidence"), ("field", "field")]
-        columns += [("redacted", "value (masked)")]
-        out += ["Every occurrence:", ""] + _table(with_evidence(incident.secrets), columns, "occurrences")
+        out += _table(with_evidence(incident.exposure), columns.EXPOSURE, "secrets")
+        occurrences = with_evidence(incident.secrets)
+        out += ["Every occurrence:", ""] + _table(occurrences, columns.OCCURRENCES, "occurrences")
     else:
         out += ["No secret found.", ""]
     out += ["## Coverage and integrity", ""]
@@ -146,9 +119,7 @@ def incident_markdown(incident: Incident, charts_directory: str | None = None) -
         ]
         out += [""]
     if incident.gaps.height:
-        columns = [("severity", "severity"), ("kind", "kind"), ("service", "service"), ("start", "start")]
-        columns += [("duration_s", "seconds"), ("evidence", "evidence"), ("detail", "detail")]
-        out += _table(with_evidence(incident.gaps), columns, "problems")
+        out += _table(columns.gap_rows(incident.gaps), columns.GAPS, "problems")
     else:
         out += ["No gap, missing rotation, truncation or out-of-order line found.", ""]
     return "\n".join(out), charts.files

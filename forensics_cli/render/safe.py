@@ -1,6 +1,7 @@
 """Neutralize attacker-controlled log text before it reaches a terminal or a spreadsheet."""
 
 import re
+from datetime import datetime
 
 import polars as pl
 
@@ -57,3 +58,17 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
         .alias(name)
         for name in text_columns
     )
+
+
+def display_text(value: object) -> str:
+    """A value as the reports show it: times to the second, yes/no, one decimal, text with control and
+    bidi characters made visible (each report escapes its own markup on top of this)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return terminal_safe(str(value))

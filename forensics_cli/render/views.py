@@ -4,6 +4,7 @@ import polars as pl
 from rich.panel import Panel
 from rich.text import Text
 
+from forensics_cli.analyses.gaps import problem_slots
 from forensics_cli.render.tables import (
     TABLE_ROWS,
     bounded_table,
@@ -231,7 +232,6 @@ def gaps_view(rows: pl.DataFrame, coverage: tuple):
     low, high, strips = coverage
     if strips:
         width = len(next(iter(strips.values())))
-        span = max((high - low).total_seconds(), 1.0)
         strip_text = Text()
         label = max(len(s) for s in strips) + 2
         strip_text.append(
@@ -239,14 +239,7 @@ def gaps_view(rows: pl.DataFrame, coverage: tuple):
             style="dim",
         )
         for service, counts in strips.items():
-            bad = [False] * width
-            for start, end in rows.filter(pl.col("service") == service).select("start", "end").iter_rows():
-                if start is None or end is None:
-                    continue
-                first = int((start - low).total_seconds() / span * (width - 1))
-                last = int((end - low).total_seconds() / span * (width - 1))
-                for slot in range(max(first, 0), min(last, width - 1) + 1):
-                    bad[slot] = True
+            bad = problem_slots(rows, service, low, high, width)
             strip_text.append_text(cell(service.ljust(label)))
             for count, problem in zip(counts, bad, strict=True):
                 strip_text.append(
