@@ -29,6 +29,7 @@ from forensics_cli.reader import LineChunk, ReadState, read_line_chunks
 SMALL_FILE_BYTES = 256 << 10  # stored size below which a file is parsed with others
 BATCH_BYTES = 8 << 20  # stored bytes of one batch (decompressed, a chunk stays near the reader's 16 MB)
 BATCH_FILES = 400  # files of one batch: enough to amortize a chunk, few enough to spread over workers
+WAITING_BYTES = 8 << 20  # decompressed lines held for one round of a batch (small gzips can expand)
 
 
 def batches(sizes: dict[int, int]) -> tuple[list[list[int]], list[int]]:
@@ -77,17 +78,15 @@ def parse_small_files(
 ) -> dict[int, pl.DataFrame]:
     """Read, parse and normalize small files together: per file rank, its rejected lines; its events go
     to `writer_for(rank)` and its report is filled in. A file that turns out to hold more than one chunk
-    (a small gzip of a large log) is parsed alone, as parse_file would."""
-    opened = [_SmallFile(*file) for file in files]
+    (a small gzip of a large log) is parsed alone at once, as parse_file would. Files waiting for their
+    group hold at most WAITING_BYTES of decompressed lines: a batch of small gzips that each expand to
+    megabytes is parsed in several rounds, never held whole."""
     rejects: dict[int, pl.DataFrame] = {}
-    by_families: dict[tuple, list[_SmallFile]] = {}
-    for small in opened:
-        if small.one_chunk:
-            families = families_for(sample_records(small.first[0].frame["raw"]), options)
-            small.report.family = ", ".join(f.name for f in families)
-            by_families.setdefault(tuple(f.name for f in families), []).append(small)
-            small.families = families
-        else:  # no line (empty, unreadable) or several chunks: the one-file path
+    waiting: list[_SmallFile] = []
+    waiting_bytes = 0
+    for file in files:
+        small = _SmallFile(*file)
+        if not small.one_chunk:  # no line (empty, unreadable) or several chunks: the one-file path
             chunks = itertools.chain(small.first, small.chunks)
             rejects[small.rank] = parse_chunks(
                 chunks,
@@ -98,6 +97,24 @@ def parse_small_files(
                 small.report,
                 writer_for(small.rank),
             )
+            continue
+        small.families = families_for(sample_records(small.first[0].frame["raw"]), options)
+        small.report.family = ", ".join(f.name for f in small.families)
+        waiting.append(small)
+        waiting_bytes += len(small.first[0].payload)
+        if waiting_bytes >= WAITING_BYTES:
+            rejects.update(_parse_waiting(waiting, options, writer_for))
+            waiting, waiting_bytes = [], 0
+    rejects.update(_parse_waiting(waiting, options, writer_for))
+    return rejects
+
+
+def _parse_waiting(waiting: list["_SmallFile"], options, writer_for) -> dict[int, pl.DataFrame]:
+    """The waiting one-chunk files, one chunk per group of files recognised as the same families."""
+    by_families: dict[tuple, list[_SmallFile]] = {}
+    for small in waiting:
+        by_families.setdefault(tuple(f.name for f in small.families), []).append(small)
+    rejects: dict[int, pl.DataFrame] = {}
     for group in by_families.values():
         rejects.update(_parse_group(group, options, writer_for))
     return rejects

@@ -181,3 +181,35 @@ def test_an_escaped_control_character_does_not_hide_the_object_it_is_in():
     lines = pl.Series(['{"message": "plain"}', '{"message": {"request_id": "r\\u001b[31m1"}}'])
     decoded, invalid = decode_objects(lines, tree)
     assert invalid == [] and decoded["message.request_id"].to_list() == [None, "r\x1b[31m1"]
+
+
+def test_small_files_that_expand_are_parsed_in_rounds_not_held_together(tmp_path, run, monkeypatch):
+    # small gzips of a few KB of lines each: with a 4 KB budget for waiting lines, several rounds
+    logs = tmp_path / "logs"
+    for index in range(6):
+        write_log(
+            logs / f"s{index}.log.gz",
+            [seed_line(at(i), request_id=f"r{index}-{i}") for i in range(30)],
+            gz=True,
+        )
+    rounds = []
+    original = ingest_batch._parse_group
+
+    def spy(group, *args, **kwargs):
+        rounds.append(len(group))
+        return original(group, *args, **kwargs)
+
+    batched = []
+    together = load_module.parse_small_files
+
+    def one_batch(files, *args, **kwargs):
+        batched.append(len(files))
+        return together(files, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_batch, "_parse_group", spy)
+    monkeypatch.setattr(load_module, "parse_small_files", one_batch)
+    monkeypatch.setattr(ingest_batch, "WAITING_BYTES", 4096)
+    rows = rows_of(run("ingest", "--format", "jsonl", "--no-cache", logs))
+    assert [row["parsed"] for row in rows] == [30] * 6
+    assert batched == [6]  # one batch of six files...
+    assert len(rounds) >= 3 and sum(rounds) == 6 and max(rounds) <= 2  # ...parsed in rounds
