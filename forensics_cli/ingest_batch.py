@@ -14,8 +14,8 @@ from forensics_cli.ingest_file import (
     BlankLines,
     FileReport,
     Normalized,
-    _documents_or_lines,
     count_events,
+    documents_or_lines,
     families_for,
     finish_file,
     note_field_map_paths,
@@ -27,7 +27,7 @@ from forensics_cli.parse import build_tree
 from forensics_cli.reader import LineChunk, ReadState, read_line_chunks
 
 SMALL_FILE_BYTES = 256 << 10  # stored size below which a file is parsed with others
-BATCH_BYTES = 8 << 20  # stored bytes of one batch (decompressed, a chunk stays near the reader's 16 MB)
+BATCH_BYTES = 8 << 20  # stored bytes of one batch (a worker task)
 BATCH_FILES = 400  # files of one batch: enough to amortize a chunk, few enough to spread over workers
 WAITING_BYTES = 8 << 20  # decompressed lines held for one round of a batch (small gzips can expand)
 
@@ -56,7 +56,7 @@ class _SmallFile:
     def __init__(self, candidate: Candidate, rank: int, report: FileReport):
         self.candidate, self.rank, self.report = candidate, rank, report
         self.state = ReadState()
-        self.chunks = _documents_or_lines(
+        self.chunks = documents_or_lines(
             read_line_chunks(candidate.path, report.compression, self.state), report
         )
         self.first: list[LineChunk] = []

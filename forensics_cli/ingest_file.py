@@ -238,7 +238,7 @@ def parse_file(
     """Read, parse and normalize one log file. Each chunk's events go to `write_events` as soon as they
     are parsed, so memory is bounded by a chunk; returns the rejected lines and fills in `report`."""
     state = ReadState()
-    chunks = _documents_or_lines(read_line_chunks(candidate.path, report.compression, state), report)
+    chunks = documents_or_lines(read_line_chunks(candidate.path, report.compression, state), report)
     return parse_chunks(chunks, state, candidate, rank, options, report, write_events)
 
 
@@ -298,7 +298,7 @@ def finish_file(
 COVERAGE_FIELDS = TEXT_FIELDS + ("port", "outcome", "auth", "duration_ms")  # bytes_sent is in TEXT_FIELDS
 
 
-def _documents_or_lines(chunks: Iterator[LineChunk], report: FileReport) -> Iterator[LineChunk]:
+def documents_or_lines(chunks: Iterator[LineChunk], report: FileReport) -> Iterator[LineChunk]:
     """The file's chunks, or, where its first lines open a JSON document of records (and it parses
     whole), one chunk of those records numbered by the line each starts on."""
     first = next(chunks, None)
