@@ -49,8 +49,10 @@ class Incident:
 
 def build_incident(result: LoadResult, paths: list[str], fingerprint_key: str | None = None) -> Incident:
     """Run every analysis once over `result` (one load, one cache)."""
-    episodes = detect(result.auth_candidates, Thresholds(), DEFAULT_LOGIN_PATHS)
-    followed = takeover(result.events, episodes, TakeoverOptions(limit=FOLLOWED_EVENTS), raw=True)
+    detected = detect(result.auth_candidates, Thresholds(), DEFAULT_LOGIN_PATHS)
+    followed = takeover(result.events, detected, TakeoverOptions(limit=FOLLOWED_EVENTS), raw=True)
+    # an API key or token used as the account name is a secret too: masked wherever the report shows it
+    episodes = redact_row_columns(detected, ["users", "success_user", "detail"], raw="users")
     followed = redact_row_columns(
         followed, ["event", "path", "detail", "user", "ip", "account", "address"]
     ).drop("raw")

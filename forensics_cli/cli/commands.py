@@ -284,7 +284,10 @@ def bruteforce(common: CommonArgs, **options):
     timeline command shows what that session did next. Exit 1 when any episode is reported.
     """
     result = _load(common)
-    episodes = _episodes(result, options)
+    # an API key or token used as the account name is a secret: masked, as scan-secrets would show it
+    episodes = redact_row_columns(
+        _episodes(result, options), ["users", "success_user", "detail"], raw="users"
+    )
     short = duration_label(options["window"])
     _output(common, result, episodes.drop("histogram"), lambda: bruteforce_view(episodes, short))
     print_summary(result.reports, common.quiet)
