@@ -643,3 +643,10 @@ def test_problem_slots_mark_the_slices_a_problem_spans_for_its_own_service_only(
     # 0..100 s over 11 slices of 10 s: 20 s is slice 2, 45 s slice 4; a row without a start is no span
     assert problem_slots(rows, "app", at(0), at(100), 11) == [False, False, True, True, True] + [False] * 6
     assert problem_slots(rows, "web", at(0), at(100), 11) == [False] * 11
+
+
+def test_coverage_strips_are_in_service_order_not_in_order_of_first_activity():
+    from forensics_cli.analyses.gaps import coverage
+
+    _, _, strips = coverage(_active_seconds([("zzz", 0, 1), ("aaa", 10, 1)]), width=4)
+    assert list(strips.items()) == [("aaa", [0, 0, 0, 1]), ("zzz", [1, 0, 0, 0])]

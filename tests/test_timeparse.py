@@ -52,6 +52,8 @@ def test_the_slow_path_gives_no_time_for_text_and_does_not_fail_on_huge_epochs()
         ("100000000000000", datetime(1973, 3, 3, 9, 46, 40, tzinfo=UTC)),  # 1e14: microseconds
         ("100000000000000.6", datetime(1973, 3, 3, 9, 46, 40, 1, tzinfo=UTC)),
         ("1795003200123456789", datetime(2026, 11, 18, 12, 0, 0, 123456, tzinfo=UTC)),  # exact nanoseconds
+        ("1795003200123456789.5", datetime(2026, 11, 18, 12, 0, 0, 123457, tzinfo=UTC)),  # rounded, not cut
+        ("10000000000000001", datetime(2286, 11, 20, 17, 46, 40, 1, tzinfo=UTC)),  # exact, not via a float
         ("100000000000000000", datetime(1973, 3, 3, 9, 46, 40, tzinfo=UTC)),  # 1e17: nanoseconds
     ],
 )
