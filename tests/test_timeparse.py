@@ -81,3 +81,11 @@ def test_a_user_time_without_an_offset_is_utc_unless_a_zone_is_given():
     assert parse_user_time("2026-11-18 12:00") == NOON_UTC
     assert parse_user_time("2026-11-18 07:00", "America/New_York") == NOON_UTC
     assert parse_user_time("2026-11-18T13:00:00+01:00", "America/New_York") == NOON_UTC
+
+
+def test_an_epoch_reader_gives_no_time_for_text_or_numbers_beyond_any_clock_and_never_fails():
+    from forensics_cli.timeparse import _from_epoch
+
+    values = ["abc", "1e26", "-1e30", "12345678901234567890123", "inf", "nan", "1795003200"]
+    read = pl.DataFrame({"t": values}).select(_from_epoch(pl.col("t")))[:, 0].to_list()
+    assert read == [None, None, None, None, None, None, NOON_UTC]
