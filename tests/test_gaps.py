@@ -650,3 +650,45 @@ def test_coverage_strips_are_in_service_order_not_in_order_of_first_activity():
 
     _, _, strips = coverage(_active_seconds([("zzz", 0, 1), ("aaa", 10, 1)]), width=4)
     assert list(strips.items()) == [("aaa", [0, 0, 0, 1]), ("zzz", [1, 0, 0, 0])]
+
+
+def test_a_service_that_stopped_early_is_one_whole_row():
+    end = 6 * 3600
+    rows = steady("gateway", 0, end + 1, 10, file="gw.log") + steady(
+        "app", 0, 2 * 3600 + 1, 10, file="app.log", rank=1
+    )
+    (row,) = gaps_of(rows).filter(pl.col("kind") == "stopped_early").to_dicts()
+    assert row == {
+        "kind": "stopped_early",
+        "severity": "medium",
+        "start": at(7200),
+        "end": at(end),
+        "duration_s": 4 * 3600.0,
+        "service": "app",
+        "file": "app.log",
+        "line": 721,
+        "detail": "last line 4.0 h before the other services' last (one line every 10 s before): stopped, or "
+        "its newest logs are missing",
+    }
+
+
+@pytest.mark.parametrize("seconds, reported", [(29, False), (30, True)])
+def test_a_stopped_service_is_judged_on_at_least_thirty_active_seconds(seconds, reported):
+    end = 6 * 3600
+    rows = steady("gateway", 0, end + 1, 10, file="gw.log") + steady(
+        "app", 0, seconds, 1, file="app.log", rank=1
+    )
+    assert kinds(gaps_of(rows)).count("stopped_early") == int(reported)
+
+
+def test_a_service_with_a_single_line_is_not_judged_as_stopped():
+    rows = steady("gateway", 0, 6 * 3600 + 1, 10, file="gw.log") + [_row_of("app", 0, "app.log")]
+    assert "stopped_early" not in kinds(gaps_of(rows))
+
+
+def test_the_stopped_service_detail_gives_its_own_mean_interval():
+    rows = steady("gateway", 0, 4 * 3600 + 1, 10, file="gw.log") + steady(
+        "app", 0, 3001, 100, file="app.log", rank=1
+    )
+    (row,) = gaps_of(rows).filter(pl.col("kind") == "stopped_early").to_dicts()
+    assert "(one line every 100 s before)" in row["detail"]  # 31 lines over 3,000 s: 30 intervals
