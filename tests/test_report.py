@@ -62,36 +62,34 @@ def test_log_content_is_escaped_in_html_and_markdown(tmp_path, run):
     assert "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8" not in page + markdown
 
 
-def test_a_token_used_as_the_account_name_is_masked_in_every_report_format(tmp_path, run):
-    token = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
+TOKEN = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
+
+
+def _token_as_account(tmp_path):
+    """Twelve failed logins of one address whose account name is a GitHub token (a key-based login)."""
     logs = tmp_path / "logs"
-    write_log(
-        logs / "api.log",
-        [
-            seed_line(at(i), event_type="authentication", success=False, user_id=token, ip="203.0.113.7")
-            for i in range(12)
-        ],
-    )
+    failures = [
+        seed_line(at(i), event_type="authentication", success=False, user_id=TOKEN, ip="203.0.113.7")
+        for i in range(12)
+    ]
+    write_log(logs / "api.log", failures)
+    return logs
+
+
+def test_a_token_used_as_the_account_name_is_masked_in_every_report_format(tmp_path, run):
+    logs = _token_as_account(tmp_path)
     for name in ("r.html", "r.md", "r.json"):
         assert run("report", "-q", logs, "-o", tmp_path / name).exit_code == 1
         text = (tmp_path / name).read_text()
         shown = text.replace("\\_", "_")  # Markdown escapes the underscore
-        assert token not in shown and "ghp_Z9" in shown, name  # the episode is there, its account masked
+        assert TOKEN not in shown and "ghp_Z9" in shown, name  # the episode is there, its account masked
 
 
 def test_bruteforce_masks_a_token_used_as_the_account_name_in_every_format(tmp_path, run):
-    token = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
-    logs = tmp_path / "logs"
-    write_log(
-        logs / "api.log",
-        [
-            seed_line(at(i), event_type="authentication", success=False, user_id=token, ip="203.0.113.7")
-            for i in range(12)
-        ],
-    )
+    logs = _token_as_account(tmp_path)
     for fmt in ("table", "csv", "jsonl"):
         result = run("bruteforce", "-q", "--format", fmt, "--wide", logs)
-        assert result.exit_code == 1 and token not in result.stdout and "ghp_Z9" in result.stdout, fmt
+        assert result.exit_code == 1 and TOKEN not in result.stdout and "ghp_Z9" in result.stdout, fmt
 
 
 def test_markdown_report_writes_its_charts_beside_it_with_relative_links(tmp_path, run):
