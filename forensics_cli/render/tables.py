@@ -116,9 +116,12 @@ class FittedTable:
             widths.append(self.totals[self.columns[index]].cell_len)
         return max(widths + [min(len(self.columns[index]), 8)])
 
-    def _minimum(self, index: int) -> int:
-        name, natural = self.columns[index], self._natural(index)
-        if name in ESSENTIAL or name in self.keep:
+    def _essential(self, index: int) -> bool:
+        return self.columns[index] in ESSENTIAL or self.columns[index] in self.keep
+
+    def _minimum(self, index: int, natural: int) -> int:
+        name = self.columns[index]
+        if self._essential(index):
             return min(natural, ESSENTIAL_WIDTH_CAP)
         return min(
             natural, max(MIN_WIDTH.get(name, 0), FOLDED_MIN_WIDTH if name not in DROPPED_FIRST else 14)
@@ -131,7 +134,8 @@ class FittedTable:
         droppable = sorted(
             (i for i in shown if self._droppable(i)), key=lambda i: DROPPED_FIRST.index(self.columns[i])
         )
-        minimum = {i: self._minimum(i) for i in shown}
+        natural = [self._natural(i) for i in shown]  # each column's widest cell, measured once
+        minimum = {i: self._minimum(i, natural[i]) for i in shown}
         while droppable and sum(minimum[i] for i in shown) + 3 * len(shown) + 1 > width:
             shown.remove(droppable.pop(0))
         widths = {i: minimum[i] for i in shown}
@@ -140,12 +144,12 @@ class FittedTable:
             return self._squeezed(widths, -room)
         # what is left goes to the kept columns first (detail, reason), then the last ones to be dropped
         growing = sorted(
-            (i for i in shown if self._natural(i) > widths[i]),
+            (i for i in shown if natural[i] > widths[i]),
             key=lambda i: DROPPED_FIRST.index(self.columns[i]) if self._droppable(i) else len(DROPPED_FIRST),
             reverse=True,
         )
         for i in growing:
-            extra = min(self._natural(i) - widths[i], max(room, 0))
+            extra = min(natural[i] - widths[i], max(room, 0))
             widths[i] += extra
             room -= extra
         return widths
@@ -153,7 +157,7 @@ class FittedTable:
     def _squeezed(self, widths: dict[int, int], excess: int) -> dict[int, int]:
         """Widths narrowed by `excess` columns in all: the folding columns (detail) first, down to 8,
         then every column in proportion, down to 4; a cell then folds onto more lines."""
-        for i in [i for i in widths if not (self.columns[i] in ESSENTIAL or self.columns[i] in self.keep)]:
+        for i in [i for i in widths if not self._essential(i)]:
             cut = min(excess, max(widths[i] - 8, 0))
             widths[i] -= cut
             excess -= cut
