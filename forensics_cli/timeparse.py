@@ -1,5 +1,6 @@
 """Vectorized timestamp parsing for every format the supported logs write, to UTC microseconds."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,20 +11,21 @@ from forensics_cli.schema import TS_DTYPE
 _ISO_OFFSET = "%Y-%m-%dT%H:%M:%S%.f%:z"
 _ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
 _APACHE = "%d/%b/%Y:%H:%M:%S %z"
+_EPOCH_NUMBER = r"^-?\d+(\.\d+)?$"  # written as a bare number: epoch seconds, ms, us or ns
 SAMPLE_VALUES = 64  # values tried with every format to pick the order of the formats
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # timestamps outside [EARLIEST, LATEST) count as missing
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def _iso_normalized(text: pl.Expr) -> pl.Expr:
-    """'2026-11-18 10:23:45,123Z' -> '2026-11-18T10:23:45.123+00:00' (asctime, RFC 3339 in either case,
-    +0000)."""
+    """'2026-11-18 10:23:45,123Z' -> '2026-11-18T10:23:45.123+00:00' (asctime, RFC 3339 in either case).
+
+    Offsets need nothing: chrono's `%:z` reads `+0200`, `+02:00` and either after spaces.
+    """
     return (
-        text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ Tt]", "${1}T")
+        text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ t]", "${1}T")
         .str.replace(r"(T\d{2}:\d{2}:\d{2}),(\d)", "${1}.${2}")
         .str.replace(r"[Zz]$", "+00:00")
-        .str.replace(r"\s*([+-]\d{2})(\d{2})$", "${1}:${2}")
-        .str.replace(r"\s+([+-]\d{2}:\d{2})$", "${1}")
     )
 
 
@@ -53,7 +55,7 @@ def timestamp_exprs(text: pl.Expr, tz: str = "UTC") -> tuple[pl.Expr, pl.Expr]:
     text = text.str.strip_chars()
     iso = _iso_normalized(text)
     naive = iso.str.to_datetime(_ISO_NAIVE, strict=False, time_unit="us")
-    is_epoch = text.str.contains(r"^-?\d+(\.\d+)?$")
+    is_epoch = text.str.contains(_EPOCH_NUMBER)
     parsed = (
         pl.when(is_epoch)
         .then(_from_epoch(text))
@@ -79,7 +81,7 @@ def _localize(naive: pl.Expr, tz: str) -> pl.Expr:
 
 def _whole_seconds(text: pl.Expr) -> pl.Expr:
     """True where the source wrote no fraction of a second (nginx, Apache, epoch seconds)."""
-    is_epoch = text.str.contains(r"^-?\d+(\.\d+)?$")
+    is_epoch = text.str.contains(_EPOCH_NUMBER)
     whole = (
         pl.when(is_epoch)
         .then(text.str.contains(r"^-?\d{9,10}$"))
@@ -94,16 +96,9 @@ _DIRECT_AWARE = ["%Y-%m-%dT%H:%M:%S%.f%#z", "%+", _APACHE, _RFC1123 + " GMT", _R
 _DIRECT_NAIVE = ["%Y-%m-%d %H:%M:%S,%3f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
 
 
-def parse_timestamps(raw: pl.Series, tz: str = "UTC") -> tuple[pl.Series, pl.Series]:
-    """(UTC timestamps, whole-seconds flags) of a String Series of raw timestamps in any supported format.
-
-    Formats are tried one at a time on the values still unparsed, so a file in one format costs one pass.
-    """
-    text = raw.str.strip_chars()
-    whole = pl.DataFrame({"t": text}).select(_whole_seconds(pl.col("t")))[:, 0]
-    parsed = pl.Series("ts", [None] * len(text), dtype=TS_DTYPE)
-    todo = text.is_not_null()
-    attempts = (
+def _attempts(tz: str) -> list[Callable[[pl.Expr], pl.Expr]]:
+    """Attempt 0 reads epoch numbers; each of the others one text format chrono parses directly."""
+    return (
         [lambda t: _from_epoch(t).cast(TS_DTYPE)]
         + [
             (lambda t, f=f: t.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC"))
@@ -114,14 +109,30 @@ def parse_timestamps(raw: pl.Series, tz: str = "UTC") -> tuple[pl.Series, pl.Ser
             for f in _DIRECT_NAIVE
         ]
     )
-    epoch_like = text.str.contains(r"^-?\d+(\.\d+)?$").fill_null(False)
-    sample = text.filter(todo & ~epoch_like).head(SAMPLE_VALUES)
-    hits = {  # per text format (attempt 0, epoch numbers, has its own rows): how much of the sample it reads
+
+
+def _attempt_order(sample: pl.Series, attempts: list[Callable[[pl.Expr], pl.Expr]]) -> list[int]:
+    """Epoch numbers (their own rows) first, then the text formats, most of `sample` read first."""
+    hits = {
         index: sample.to_frame("t").select(attempts[index](pl.col("t")).is_not_null().sum()).item()
         for index in range(1, len(attempts))
     }
+    return [0] + sorted(hits, key=lambda index: -hits[index])
+
+
+def parse_timestamps(raw: pl.Series, tz: str = "UTC") -> tuple[pl.Series, pl.Series]:
+    """(UTC timestamps, whole-seconds flags) of a String Series of raw timestamps in any supported format.
+
+    Formats are tried one at a time on the values still unparsed, so a file in one format costs one pass.
+    """
+    text = raw.str.strip_chars()
+    whole = pl.DataFrame({"t": text}).select(_whole_seconds(pl.col("t")))[:, 0]
+    parsed = pl.Series([None] * len(text), dtype=TS_DTYPE)  # scatter() below fills it in place
+    todo = text.is_not_null()
+    attempts = _attempts(tz)
+    epoch_like = text.str.contains(_EPOCH_NUMBER)
     # the format most of the sample is written in first: a file in one format then costs one pass
-    order = [0] + sorted(hits, key=lambda index: -hits[index])
+    order = _attempt_order(text.filter(todo & ~epoch_like).head(SAMPLE_VALUES), attempts)
     for index in order:
         attempt = attempts[index]
         rows = (todo & epoch_like) if index == 0 else (todo & ~epoch_like)

@@ -70,9 +70,13 @@ def test_curl_user(credential, kept):
     [
         ("DB_PASSWORD", "hunter2", True),  # a password word needs no entropy
         ("DB_PASSWORD", "ab", False),  # but three characters
+        ("DB_PASSWORD", "ab1", True),
         ("api_token", "q8W3e5R7t9Y1", True),
         ("api_token", "aaaaaaab", False),  # low entropy after a token name
         ("api_token", "q8W3e", False),  # shorter than 6
+        ("api_token", "q8W3e5R7", True),  # eight distinct characters: exactly 3 bits each, the bound
+        ("api_token", "q8W3e5R", False),
+        ("api_token", "q8W3e5R7t9Y1Zx==", True),  # base64 padding is not an assignment cut short
         ("api_token", "two words here", False),
         ("LLM_SECRET_NAME", "NEXUS-GPT4-API-KEY", False),
         ("passwordVariable", "Xk9mP2vL7q", False),
@@ -90,6 +94,10 @@ def test_curl_user(credential, kept):
         ("password", "'hunter2'", True),  # the quotes are not part of it
         ("password", "Http2Secret!", True),  # a password may start with "http"
         ("callback_token", "https://x.example/cb?t=1", False),  # a URL is read as a URL
+        ("callback_token", "HTTP://x.example/cb?t=1", False),
+        ("password", "'null'", False),  # a placeholder in quotes is still a placeholder
+        ("password", "'ab'", False),  # quotes do not count towards the three characters
+        ("password", "Xab", True),  # only quotes are taken off
         ("password", "12345678", True),  # eight digits can be a password
         ("password", "1234567", False),  # seven are a number
         ("access_token", "access-token", False),  # the value is the name
@@ -103,6 +111,7 @@ def test_plausible_assignment(key, value, plausible):
 def test_quoted_values_may_hold_spaces():
     assert V.plausible_assignment("api_key", "value with quotes and spaces", spaces_allowed=True)
     assert not V.plausible_assignment("api_key", "value with quotes and spaces")
+    assert not V.plausible_assignment("a_token", "telegram_api_token = ", spaces_allowed=True)
 
 
 def test_keyword_password_drops_a_word_of_the_sentence():
