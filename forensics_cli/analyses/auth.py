@@ -53,38 +53,10 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
     ]
     # collected once, here: left lazy, each of the two uses below would scan the logs again
     attempts = pl.concat([explicit.select(selected), implicit.select(selected)]).collect().lazy()
-    with_id = attempts.filter(pl.col("request_id").is_not_null())
-    # One request logged by several services (the gateway's 401, the app's auth event) is one attempt;
-    # a request ID sent again on every try (a fixed X-Request-Id header) is not. Lines are the same
-    # attempt only when (1) each comes from a different file or kind: the k-th line of an ID in one file,
-    # of one kind, pairs only with the k-th line of that ID elsewhere; (2) they are within
-    # SAME_ATTEMPT_S of each other; (3) their addresses and accounts, where both are known, agree.
-    group = ["request_id", "_occurrence"]
-    occurrence = pl.int_range(pl.len()).over(["request_id", "file", "_explicit"])
-    first_known = {c: pl.col(c).drop_nulls().first().over(group) for c in ("ip", "user")}
-    same_attempt = (
-        (pl.col("ts") - pl.col("ts").first().over(group)).abs() <= timedelta(seconds=SAME_ATTEMPT_S)
-    ) & pl.all_horizontal((pl.col(c).is_null() | (pl.col(c) == first_known[c])) for c in first_known)
     merged = (
-        with_id.sort(["ts", "file_rank", "line"])
-        .with_columns(occurrence.alias("_occurrence"))
-        .sort(["_explicit", "ts", "file_rank", "line"], descending=[True, False, False, False])
-        # a line that is not the same attempt as its group's first line stands alone
-        .with_columns(
-            pl.when(same_attempt).then(0).otherwise(pl.int_range(1, pl.len() + 1).over(group)).alias("_part")
-        )
-        .group_by("request_id", "_occurrence", "_part", maintain_order=True)
-        .agg(
-            pl.col("ts").first(),
-            pl.col("ip").drop_nulls().first(),
-            pl.col("user").drop_nulls().first(),
-            pl.col("failed").first(),
-            pl.col("file").first(),
-            pl.col("line").first(),
-            pl.col("file_rank").first(),
-            pl.col("reason").drop_nulls().first(),
-        )
-        .with_columns(pl.len().over("request_id").cast(pl.UInt32).alias("request_id_attempts"))
+        merge_same_attempts(attempts.filter(pl.col("request_id").is_not_null()).collect())
+        .lazy()
+        .with_columns(pl.len().over("_id").cast(pl.UInt32).alias("request_id_attempts"))
     )
     without_id = attempts.filter(pl.col("request_id").is_null()).with_columns(
         pl.lit(None, pl.UInt32).alias("request_id_attempts")
@@ -102,3 +74,84 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
         "request_id_attempts",
     ]
     return pl.concat([merged.select(columns), without_id.select(columns)]).sort(["ts", "file_rank", "line"])
+
+
+def _run_position(keys: list[str]) -> pl.Expr:
+    """Each row's position in its run of equal `keys` (0 first), the frame being sorted by them."""
+    row = pl.int_range(pl.len())
+    starts = pl.any_horizontal([pl.col(key).ne_missing(pl.col(key).shift()) for key in keys])
+    return row - pl.when(starts).then(row).forward_fill()
+
+
+def hash_is_unique(request_ids: pl.Series, hashes: pl.Series) -> bool:
+    """No two different request IDs share a hash (equal hashes are neighbours once sorted)."""
+    frame = pl.DataFrame({"hash": hashes, "id": request_ids}).sort("hash")
+    shared = (pl.col("hash") == pl.col("hash").shift()) & (pl.col("id") != pl.col("id").shift())
+    return not frame.select(shared.any()).item()
+
+
+def _request_keys(request_ids: pl.Series) -> pl.Series:
+    """A UInt64 per request ID, equal only for equal IDs: its hash (sorting 64-bit integers is ~5x cheaper
+    than sorting the text), or its dense rank in the rare run where two IDs share a hash."""
+    hashes = request_ids.hash()
+    return hashes if hash_is_unique(request_ids, hashes) else request_ids.rank("dense").cast(pl.UInt64)
+
+
+def merge_same_attempts(with_id: pl.DataFrame) -> pl.DataFrame:
+    """Lines of one request ID that are one attempt, merged (ts, ip, user, failed, request_id, file, line,
+    file_rank, reason; the first line's file and line).
+
+    One request logged by several services (the gateway's 401, the app's auth event) is one attempt; a
+    request ID sent again on every try (a fixed X-Request-Id header) is not. Lines are the same attempt
+    only when (1) each comes from a different file or kind: the k-th line of an ID in one file, of one
+    kind, pairs only with the k-th line of that ID elsewhere; (2) they are within SAME_ATTEMPT_S of the
+    group's first line (explicit auth events first, then time order); (3) their addresses and accounts,
+    where both are known, agree with the first ones the group knows. Computed on runs of sorted rows,
+    not windows (`over`), with integer keys (docs/performance.md).
+    """
+    keyed = with_id.with_columns(
+        _request_keys(with_id["request_id"]).alias("_id"), pl.col("file").rank("dense").alias("_file")
+    )
+    occurrence_keys = ["_id", "_file", "_explicit"]
+    group = ["_id", "_occurrence"]
+    grouped = (
+        keyed.sort([*occurrence_keys, "ts", "file_rank", "line"])
+        .with_columns(_run_position(occurrence_keys).alias("_occurrence"))
+        .sort(
+            [*group, "_explicit", "ts", "file_rank", "line"],
+            descending=[False, False, True, False, False, False],
+        )
+        .with_columns(
+            pl.any_horizontal([pl.col(key).ne_missing(pl.col(key).shift()) for key in group])
+            .cum_sum()
+            .alias("_group"),
+            _run_position(group).alias("_position"),
+        )
+    )
+    firsts = grouped.group_by("_group").agg(
+        pl.col("ts").first().alias("_first_ts"),
+        pl.col("ip").drop_nulls().first().alias("_first_ip"),
+        pl.col("user").drop_nulls().first().alias("_first_user"),
+    )
+    same_attempt = ((pl.col("ts") - pl.col("_first_ts")).abs() <= timedelta(seconds=SAME_ATTEMPT_S)) & (
+        pl.all_horizontal(
+            (pl.col(c).is_null() | (pl.col(c) == pl.col(f"_first_{c}"))) for c in ("ip", "user")
+        )
+    )
+    # a line that is not the same attempt as its group's first line stands alone
+    return (
+        grouped.join(firsts, on="_group", how="left", maintain_order="left")
+        .with_columns(pl.when(same_attempt).then(0).otherwise(pl.col("_position") + 1).alias("_part"))
+        .group_by("_id", "_occurrence", "_part", maintain_order=True)
+        .agg(
+            pl.col("request_id").first(),
+            pl.col("ts").first(),
+            pl.col("ip").drop_nulls().first(),
+            pl.col("user").drop_nulls().first(),
+            pl.col("failed").first(),
+            pl.col("file").first(),
+            pl.col("line").first(),
+            pl.col("file_rank").first(),
+            pl.col("reason").drop_nulls().first(),
+        )
+    )
