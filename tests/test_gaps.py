@@ -692,3 +692,45 @@ def test_the_stopped_service_detail_gives_its_own_mean_interval():
     )
     (row,) = gaps_of(rows).filter(pl.col("kind") == "stopped_early").to_dicts()
     assert "(one line every 100 s before)" in row["detail"]  # 31 lines over 3,000 s: 30 intervals
+
+
+def _raw_must_not_be_read(events: pl.DataFrame) -> pl.LazyFrame:
+    """The events, lazily, with a `raw` column that fails the query if any of its values is read."""
+
+    def refuse(raw: pl.Series) -> pl.Series:
+        assert raw.len() == 0, "the raw text of every line was read"
+        return raw
+
+    return events.lazy().with_columns(pl.col("raw").map_batches(refuse, return_dtype=pl.String))
+
+
+def test_no_raw_text_is_read_when_no_line_can_be_a_repeat():
+    # a rotated set whose files share no moment and have no untimed line: no candidate, nothing read
+    from forensics_cli.analyses.gap_input import repeat_candidates
+
+    rows = [{"ts": at(i), "file": "x.log.1", "file_rank": 0, "line": i + 1, "raw": "a"} for i in range(5)]
+    rows += [{"ts": at(10 + i), "file": "x.log", "file_rank": 1, "line": i + 1, "raw": "b"} for i in range(5)]
+    reports = [
+        _report("x.log.1", 0, at(0), at(4), base="x.log"),
+        _report("x.log", 1, at(10), at(14), base="x.log"),
+    ]
+    for report in reports:
+        report.timed = report.parsed
+    found = repeat_candidates(_raw_must_not_be_read(events_frame(rows)), reports)
+    assert found.is_empty() and "raw_hash" in found.columns
+
+
+def test_untimed_lines_of_a_rotated_set_are_repeat_candidates():
+    from forensics_cli.analyses.gap_input import repeat_candidates
+
+    rows = [{"ts": at(i), "file": "x.log.1", "file_rank": 0, "line": i + 1, "raw": f"t{i}"} for i in range(3)]
+    rows += [{"ts": None, "file": "x.log", "file_rank": 1, "line": 1, "raw": "no time"}]
+    rows += [{"ts": at(10), "file": "x.log", "file_rank": 1, "line": 2, "raw": "t10"}]
+    reports = [
+        _report("x.log.1", 0, at(0), at(2), base="x.log"),
+        _report("x.log", 1, at(10), at(10), base="x.log"),
+    ]
+    reports[0].timed, reports[0].parsed = 3, 3
+    reports[1].timed, reports[1].parsed = 1, 2
+    found = repeat_candidates(events_frame(rows).lazy(), reports)
+    assert found.select("file", "line").rows() == [("x.log", 1)]
