@@ -734,3 +734,52 @@ def test_untimed_lines_of_a_rotated_set_are_repeat_candidates():
     reports[1].timed, reports[1].parsed = 1, 2
     found = repeat_candidates(events_frame(rows).lazy(), reports)
     assert found.select("file", "line").rows() == [("x.log", 1)]
+
+
+def _misplaced_by_definition(rows, skew_s, before, after):
+    """The out-of-order rules written line by line: (file_rank, line, prev, block) of each flagged line."""
+    skew = timedelta(seconds=skew_s)
+    flagged = []
+    for rank in sorted({r["file_rank"] for r in rows}):
+        lines = sorted((r for r in rows if r["file_rank"] == rank), key=lambda r: r["line"])
+        times = [r["ts"] for r in lines]
+        prevs = [before.get(rank)] + times[:-1]
+        nexts = times[1:] + [after.get(rank)]
+        in_order = [t >= p for t, p in zip(times, prevs, strict=True) if p is not None]
+        oldest_first = bool(in_order) and sum(in_order) / len(in_order) > 0.5
+        for i, (ts, prev, nxt) in enumerate(zip(times, prevs, nexts, strict=True)):
+            if prev is None or nxt is None:
+                continue
+            prev2 = times[i - 2] if i >= 2 else None
+            back = prev - ts > skew and nxt - ts > skew
+            ahead = ts - prev > skew and ts - nxt > skew
+            block = (
+                oldest_first
+                and prev - ts > skew
+                and abs(nxt - ts) <= skew
+                and (prev2 is None or abs(prev - prev2) <= skew)
+            )
+            if back or ahead or block:
+                flagged.append((rank, lines[i]["line"], prev, block))
+    return flagged
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 40), min_size=1, max_size=12), min_size=1, max_size=4),
+    st.dictionaries(st.integers(0, 3), st.integers(0, 40), max_size=4),
+    st.dictionaries(st.integers(0, 3), st.integers(0, 40), max_size=4),
+)
+def test_out_of_order_matches_its_line_by_line_definition(files, before_s, after_s):
+    # times in minutes, skew 5 minutes: far and near neighbours in every combination
+    from forensics_cli.analyses.gap_input import misplaced_lines
+
+    rows = [
+        {"ts": at(minutes * 60), "service": "app", "file": f"f{rank}.log", "file_rank": rank, "line": i + 1}
+        for rank, file in enumerate(files)
+        for i, minutes in enumerate(file)
+    ]
+    before = {rank: at(m * 60) for rank, m in before_s.items()}
+    after = {rank: at(m * 60) for rank, m in after_s.items()}
+    found = misplaced_lines(events_frame(rows).lazy(), 300, None, (before, after))
+    expected = _misplaced_by_definition(rows, 300, before, after)
+    assert found.select("file_rank", "line", "prev", "block").rows() == expected

@@ -77,6 +77,32 @@ def neighbour_times(reports: list[FileReport]) -> tuple[dict[int, datetime], dic
     return before, after
 
 
+def _with_neighbours(times: pl.DataFrame, before: dict, after: dict) -> pl.DataFrame:
+    """`times` (file_rank, line, ts in file order) with prev, next and prev2: the neighbouring lines' times
+    in the same file; for a file's first and last lines, its rotated set's neighbouring file (`before`,
+    `after`). The edges are set where files start and end, not looked up for every line."""
+    same_file = pl.col("file_rank").shift(1) == pl.col("file_rank")
+    framed = times.with_columns(
+        pl.when(same_file).then(pl.col("ts").shift(1)).alias("prev"),
+        pl.when(pl.col("file_rank").shift(-1) == pl.col("file_rank"))
+        .then(pl.col("ts").shift(-1))
+        .alias("next"),
+        pl.when(pl.col("file_rank").shift(2) == pl.col("file_rank"))
+        .then(pl.col("ts").shift(2))
+        .alias("prev2"),
+    )
+    starts = framed.select(same_file.not_().fill_null(True).arg_true())[:, 0]
+    if starts.is_empty():
+        return framed
+    ranks = framed["file_rank"].gather(starts).to_list()
+    ends = pl.concat([starts.slice(1) - 1, pl.Series([framed.height - 1], dtype=starts.dtype)])
+    ts_type = framed.schema["ts"]
+    return framed.with_columns(
+        framed["prev"].scatter(starts, pl.Series([before.get(r) for r in ranks], dtype=ts_type)),
+        framed["next"].scatter(ends, pl.Series([after.get(r) for r in ranks], dtype=ts_type)),
+    )
+
+
 def misplaced_lines(
     events: pl.LazyFrame,
     max_skew_s: float,
@@ -91,10 +117,10 @@ def misplaced_lines(
     back = (pl.col("prev") - pl.col("ts") > skew) & (pl.col("next") - pl.col("ts") > skew)
     ahead = (pl.col("ts") - pl.col("prev") > skew) & (pl.col("ts") - pl.col("next") > skew)
     # the first line of a backdated block: far before the line above it, which is in order with its own
-    # predecessor, while the next lines follow it closely (one backdated line is `back` instead)
+    # predecessor, while the next lines follow it closely (one backdated line is `back` instead); only in
+    # a file written oldest first: exports (`gcloud logging read`) list newest first
     block = (
-        # only in a file written oldest first: exports (`gcloud logging read`) list newest first
-        ((pl.col("ts") - pl.col("prev")).dt.total_microseconds() >= 0).mean().over("file_rank").gt(0.5)
+        (pl.col("_oldest_first") > 0.5)
         & (pl.col("prev") - pl.col("ts") > skew)
         & (pl.col("next") - pl.col("ts")).abs().le(skew)
         & (pl.col("prev") - pl.col("prev2")).abs().le(skew).fill_null(True)
@@ -107,19 +133,18 @@ def misplaced_lines(
         file_order = (pl.col("file_rank").cast(pl.Int64) * (1 << 40) + pl.col("line")).diff().fill_null(1) > 0
         if not times.select(file_order.all()).item():  # the loader keeps file order: sort only if lost
             times = times.sort("file_rank", "line")
-        same_before = pl.col("file_rank").shift(1) == pl.col("file_rank")
-        same_after = pl.col("file_rank").shift(-1) == pl.col("file_rank")
-        ts_type = times.schema["ts"]
-        edge_before = pl.col("file_rank").replace_strict(before, default=None, return_dtype=ts_type)
-        edge_after = pl.col("file_rank").replace_strict(after, default=None, return_dtype=ts_type)
+        framed = _with_neighbours(times, before, after)
+        # every kind needs a line far from the one above it: the rest of the work is on those few
+        far = framed.filter(((pl.col("ts") - pl.col("prev")).abs() > skew).fill_null(False))
+        if far.is_empty():
+            continue
+        oldest_first = (
+            framed.filter(pl.col("file_rank").is_in(far["file_rank"].unique().to_list()))
+            .group_by("file_rank")
+            .agg(((pl.col("ts") - pl.col("prev")).dt.total_microseconds() >= 0).mean().alias("_oldest_first"))
+        )
         flagged = (
-            times.with_columns(
-                pl.when(same_before).then(pl.col("ts").shift(1)).otherwise(edge_before).alias("prev"),
-                pl.when(same_after).then(pl.col("ts").shift(-1)).otherwise(edge_after).alias("next"),
-                pl.when(pl.col("file_rank").shift(2) == pl.col("file_rank"))
-                .then(pl.col("ts").shift(2))
-                .alias("prev2"),
-            )
+            far.join(oldest_first, on="file_rank", how="left")
             .with_columns(block.fill_null(False).alias("block"))
             .filter((back | ahead).fill_null(False) | pl.col("block"))
             .select("file_rank", "line", "prev", "block")
