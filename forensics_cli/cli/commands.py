@@ -5,8 +5,8 @@ import sys
 from datetime import timedelta
 
 import click
+import polars as pl
 
-from forensics_cli.analyses import secrets_report
 from forensics_cli.analyses.bruteforce import Thresholds, detect
 from forensics_cli.analyses.gap_input import gap_input
 from forensics_cli.analyses.gaps import GapOptions, coverage, find_gaps, gap_rows, parse_retention
@@ -30,11 +30,18 @@ from forensics_cli.render.report import (
 )
 from forensics_cli.render.tables import TABLE_ROWS, render_text
 from forensics_cli.render.views import bruteforce_view, gaps_view, secrets_view, takeover_view, timeline_view
-from forensics_cli.secrets.exposure import SecretsConfigError
-from forensics_cli.secrets.sanitize import redact_column, redact_row_columns
-from forensics_cli.secrets.scan import SECRET_COLUMNS
 from forensics_cli.session import InputError, load_events
 from forensics_cli.subsets import DEFAULT_LOGIN_PATHS
+
+
+def _masked(rows: pl.DataFrame, columns: list[str], raw: str = "raw") -> pl.DataFrame:
+    """The secrets of each row masked in `columns` (secrets.sanitize.redact_row_columns). Imported on use:
+    loading the secret catalog takes ~0.1 s, which a command with no row to show, or `gaps`, need not pay."""
+    if rows.is_empty():
+        return rows
+    from forensics_cli.secrets.sanitize import redact_row_columns
+
+    return redact_row_columns(rows, columns, raw=raw)
 
 
 def _load(common: CommonArgs, rehash: bool = False):
@@ -102,7 +109,7 @@ def ingest(common: CommonArgs, events_out, rejects_out):
     and understood, 1 otherwise."""
     result = _load(common, rehash=True)  # the sha256 column is printed: never from the index alone
     report = ingest_report(result.reports)
-    rejects = redact_column(result.rejects)  # a traceback in a log must not leak a key again
+    rejects = _masked(result.rejects, ["raw"])  # a traceback in a log must not leak a key again
     if events_out:
         write_events(result.events, events_out, _inputs(common, result))
     if rejects_out:
@@ -158,7 +165,7 @@ def timeline(common: CommonArgs, request_ids, ips, users, grep, context, limit, 
     rows = build_timeline(result.events, selection, window, raw=True)
     # a secret of the line is masked wherever it shows: the user (API-key logins), path, event, detail
     shown = ["event", "path", "detail", "user", "ip"] + (["raw"] if show_raw else [])
-    rows = redact_row_columns(rows, shown)
+    rows = _masked(rows, shown)
     rows = rows if show_raw else rows.drop("raw")
     fmt = format_for(common.output, common.fmt)
     if limit is None and fmt == "table":
@@ -285,9 +292,7 @@ def bruteforce(common: CommonArgs, **options):
     """
     result = _load(common)
     # an API key or token used as the account name is a secret: masked, as scan-secrets would show it
-    episodes = redact_row_columns(
-        _episodes(result, options), ["users", "success_user", "detail"], raw="users"
-    )
+    episodes = _masked(_episodes(result, options), ["users", "success_user", "detail"], raw="users")
     short = duration_label(options["window"])
     _output(common, result, episodes.drop("histogram"), lambda: bruteforce_view(episodes, short))
     print_summary(result.reports, common.quiet)
@@ -342,9 +347,7 @@ def takeover(common: CommonArgs, next_events, next_window, geoip_files, **option
     options = TakeoverOptions(limit=next_events, window_s=next_window)
     rows = follow(result.events, episodes, options, raw=True, locate=locate)
     # a secret of the line is masked wherever it shows, as in timeline
-    rows = redact_row_columns(rows, ["event", "path", "detail", "user", "ip", "account", "address"]).drop(
-        "raw"
-    )
+    rows = _masked(rows, ["event", "path", "detail", "user", "ip", "account", "address"]).drop("raw")
     _output(common, result, rows, lambda: takeover_view(rows))
     print_summary(result.reports, common.quiet)
     sys.exit(1 if rows.height else 0)
@@ -391,6 +394,10 @@ def scan_secrets(
     Field-aware on JSON (sensitive keys, Authorization, cookies, URLs, query strings,
     embedded JSON) and format rules on every line, JSON or not. Exit 1 when anything is found.
     """
+    from forensics_cli.analyses import secrets_report
+    from forensics_cli.secrets.exposure import SecretsConfigError
+    from forensics_cli.secrets.scan import SECRET_COLUMNS
+
     result = _load(common)
     try:
         findings = secrets_report.find(result, fingerprint_key, allowlist, baseline)
