@@ -42,6 +42,7 @@ class LoadResult:
     rejects: pl.DataFrame  # every rejected line (REJECT_SCHEMA)
     auth_candidates: pl.LazyFrame  # the events that can be auth attempts (subsets.py), stored apart
     notes: list[str] = field(default_factory=list)  # about the run, not a file (the cache was not used)
+    per_file: list[pl.LazyFrame] = field(default_factory=list)  # `events` of each file, by rank
 
 
 @dataclass
@@ -377,6 +378,7 @@ def load(
         pl.concat([rejects for _, rejects, _ in results]),
         pl.concat([auth for _, auth in frames], how="vertical"),
         notes,
+        [events for events, _ in frames],
     )
 
 

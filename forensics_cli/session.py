@@ -79,6 +79,7 @@ def load_events(
     _check_field_map_matched(field_map, user_format, result)
     result.events = within(result.events, low, high)
     result.auth_candidates = within(result.auth_candidates, low, high)
+    result.per_file = [within(events, low, high) for events in result.per_file]
     return result
 
 

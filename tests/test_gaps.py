@@ -783,3 +783,33 @@ def test_out_of_order_matches_its_line_by_line_definition(files, before_s, after
     found = misplaced_lines(events_frame(rows).lazy(), 300, None, (before, after))
     expected = _misplaced_by_definition(rows, 300, before, after)
     assert found.select("file_rank", "line", "prev", "block").rows() == expected
+
+
+def test_a_batch_read_from_its_own_files_finds_what_the_whole_union_finds():
+    from forensics_cli.analyses.gap_input import misplaced_lines
+
+    def file_rows(rank, backdated_line):
+        times = [at(i * 10) for i in range(30)]
+        times[backdated_line - 1] -= timedelta(hours=3)
+        return [
+            {"ts": t, "service": "app", "file": f"f{rank}.log", "file_rank": rank, "line": i + 1}
+            for i, t in enumerate(times)
+        ]
+
+    per_file = [events_frame(file_rows(0, 7)).lazy(), events_frame(file_rows(1, 20)).lazy()]
+    union = pl.concat(per_file)
+    whole = misplaced_lines(union, 300, [[0], [1]])
+    own = misplaced_lines(union.filter(pl.lit(False)), 300, [[0], [1]], per_file=per_file)
+    assert own.equals(whole) and own.select("file_rank", "line").rows() == [(0, 7), (1, 20)]
+
+
+def test_since_keeps_a_line_before_it_out_of_the_order_check(tmp_path, run):
+    times = [at(i * 10) for i in range(100)]
+    times[49] = at(0) - timedelta(hours=3)  # backdated to before --since
+    write_log(tmp_path / "app.log", [seed_line(t) for t in times])
+
+    def kinds_seen(*extra):
+        return [r["kind"] for r in rows_of(run("gaps", "--format", "jsonl", "-q", *extra, tmp_path))]
+
+    assert "out_of_order" in kinds_seen()
+    assert "out_of_order" not in kinds_seen("--since", at(0).isoformat())

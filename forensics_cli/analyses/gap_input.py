@@ -28,11 +28,19 @@ class GapInput:
     events: pl.LazyFrame  # the timed events that are not misplaced
 
 
-def gap_input(events: pl.LazyFrame | pl.DataFrame, reports: list[FileReport], max_skew_s: float) -> GapInput:
+def gap_input(
+    events: pl.LazyFrame | pl.DataFrame,
+    reports: list[FileReport],
+    max_skew_s: float,
+    per_file: list[pl.LazyFrame] | None = None,
+) -> GapInput:
     """Collect what gaps needs: one streaming pass for the activity, one query per batch of files for
-    the order, and one for the lines that could be repeated."""
+    the order, and one for the lines that could be repeated. `per_file` (LoadResult.per_file): each
+    file's events, so that a batch reads only its own files."""
     lazy = events.lazy().filter(pl.col("ts").is_not_null())
-    misplaced = misplaced_lines(lazy, max_skew_s, _rank_batches(reports), neighbour_times(reports))
+    misplaced = misplaced_lines(
+        lazy, max_skew_s, _rank_batches(reports), neighbour_times(reports), per_file or None
+    )
     in_place = lazy
     if misplaced.height:
         # a backdated line would otherwise open a fake silence hours before its neighbours
@@ -108,6 +116,7 @@ def misplaced_lines(
     max_skew_s: float,
     batches: list[list[int]] | None,
     neighbours: tuple[dict[int, datetime], dict[int, datetime]] = ({}, {}),
+    per_file: list[pl.LazyFrame] | None = None,
 ) -> pl.DataFrame:
     """Lines whose time is more than `max_skew_s` older or newer than both neighbours in their file (the
     first and last lines: the neighbouring file of their rotated set, see neighbour_times). One batch of
@@ -128,7 +137,12 @@ def misplaced_lines(
     columns = ["service", "file", "file_rank", "line", "ts", "prev", "block"]
     found = []
     for batch in batches if batches is not None else [None]:
-        lines = events if batch is None else events.filter(pl.col("file_rank").is_in(batch))
+        if batch is None:
+            lines = events
+        elif per_file is not None:  # the batch's own files: filtering the union would scan every file
+            lines = pl.concat([per_file[rank] for rank in batch]).filter(pl.col("ts").is_not_null())
+        else:
+            lines = events.filter(pl.col("file_rank").is_in(batch))
         times = lines.select("file_rank", "line", "ts").collect()
         file_order = (pl.col("file_rank").cast(pl.Int64) * (1 << 40) + pl.col("line")).diff().fill_null(1) > 0
         if not times.select(file_order.all()).item():  # the loader keeps file order: sort only if lost

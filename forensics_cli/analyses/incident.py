@@ -57,7 +57,7 @@ def build_incident(result: LoadResult, paths: list[str], fingerprint_key: str | 
         followed, ["event", "path", "detail", "user", "ip", "account", "address"]
     ).drop("raw")
     found = secrets_report.find(result, fingerprint_key)
-    data = gap_input(result.events, result.reports, GapOptions().max_skew_s)
+    data = gap_input(result.events, result.reports, GapOptions().max_skew_s, result.per_file)
     return Incident(
         paths=paths,
         files=ingest_report(result.reports),

@@ -455,7 +455,7 @@ def gaps(common: CommonArgs, min_gap, max_skew, retention):
         raise click.BadParameter(str(exc), param_hint="--retention") from None
     result = _load(common)
     options = GapOptions(min_gap_s=min_gap, max_skew_s=max_skew, retention_s=retention_s)
-    data = gap_input(result.events, result.reports, options.max_skew_s)
+    data = gap_input(result.events, result.reports, options.max_skew_s, result.per_file)
     rows = find_gaps(data, result.reports, options)
     unsigned = _unsigned(result)
     if unsigned:
