@@ -361,3 +361,20 @@ def test_account_pivot_sources_at_the_boundary(sources, kind):
     episodes = detect(events_frame(rows))
     # one source: the source pivot's episode only, never a second row for the same failures
     assert episodes["kind"].to_list() == [kind]
+
+
+@pytest.mark.parametrize("accounts,found", [(4, []), (5, ["password_spray"])])
+def test_min_users_below_the_threshold_finds_a_spray_with_fewer_failures(accounts, found):
+    # --min-users 5 with the threshold at 10: five accounts, one try each, are a spray on their own
+    rows = [fail(i * 3, "198.51.100.2", f"user{i}") for i in range(accounts)]
+    spray_of_five = Thresholds(min_users=5, long_scales=())
+    assert detect(events_frame(rows), spray_of_five)["kind"].to_list() == found
+
+
+def test_a_window_condition_reads_only_the_counts_it_names():
+    # the account pivot asks for failures only: a frame without accounts or sources is enough
+    from forensics_cli.analyses.bruteforce import _hot_intervals
+
+    failures = pl.DataFrame({"who": ["a"] * 3, "ts": [at(0), at(1), at(200)]})
+    intervals = _hot_intervals(failures, "who", 120.0, pl.col("n_failures") >= 2)
+    assert intervals.rows() == [("a", at(0), at(1))]
