@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forensics_cli.analyses import auth
-from forensics_cli.analyses.auth import SAME_ATTEMPT_S, hash_is_unique, merge_same_attempts
+from forensics_cli.analyses.auth import MERGED_VALUES, SAME_ATTEMPT_S, hash_is_unique, merge_same_attempts
 
 T0 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 MERGED = ["ts", "ip", "user", "failed", "request_id", "file", "line", "file_rank", "reason"]
@@ -41,16 +41,7 @@ def _by_definition(with_id: pl.DataFrame) -> pl.DataFrame:
             pl.when(same_attempt).then(0).otherwise(pl.int_range(1, pl.len() + 1).over(group)).alias("_part")
         )
         .group_by("request_id", "_occurrence", "_part", maintain_order=True)
-        .agg(
-            pl.col("ts").first(),
-            pl.col("ip").drop_nulls().first(),
-            pl.col("user").drop_nulls().first(),
-            pl.col("failed").first(),
-            pl.col("file").first(),
-            pl.col("line").first(),
-            pl.col("file_rank").first(),
-            pl.col("reason").drop_nulls().first(),
-        )
+        .agg(*MERGED_VALUES)
     )
 
 

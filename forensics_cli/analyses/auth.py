@@ -76,6 +76,20 @@ def auth_attempts(events: pl.LazyFrame | pl.DataFrame, login_paths: list[str] | 
     return pl.concat([merged.select(columns), without_id.select(columns)]).sort(["ts", "file_rank", "line"])
 
 
+# what an attempt merged from several lines keeps: the first line's time, outcome, file and line; the
+# first address, account and reason any of its lines knew
+MERGED_VALUES = [
+    pl.col("ts").first(),
+    pl.col("ip").drop_nulls().first(),
+    pl.col("user").drop_nulls().first(),
+    pl.col("failed").first(),
+    pl.col("file").first(),
+    pl.col("line").first(),
+    pl.col("file_rank").first(),
+    pl.col("reason").drop_nulls().first(),
+]
+
+
 def _run_position(keys: list[str]) -> pl.Expr:
     """Each row's position in its run of equal `keys` (0 first), the frame being sorted by them."""
     row = pl.int_range(pl.len())
@@ -143,15 +157,5 @@ def merge_same_attempts(with_id: pl.DataFrame) -> pl.DataFrame:
         grouped.join(firsts, on="_group", how="left", maintain_order="left")
         .with_columns(pl.when(same_attempt).then(0).otherwise(pl.col("_position") + 1).alias("_part"))
         .group_by("_id", "_occurrence", "_part", maintain_order=True)
-        .agg(
-            pl.col("request_id").first(),
-            pl.col("ts").first(),
-            pl.col("ip").drop_nulls().first(),
-            pl.col("user").drop_nulls().first(),
-            pl.col("failed").first(),
-            pl.col("file").first(),
-            pl.col("line").first(),
-            pl.col("file_rank").first(),
-            pl.col("reason").drop_nulls().first(),
-        )
+        .agg(pl.col("request_id").first(), *MERGED_VALUES)
     )
