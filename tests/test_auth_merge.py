@@ -125,3 +125,22 @@ def test_three_services_logging_one_request_are_one_attempt_with_what_each_knew(
         "admin",
         "bad password",
     )
+
+
+def test_colliding_hashes_are_never_used_as_keys(monkeypatch):
+    # every ID hashed to one value: the keys must still tell "r1" from "r2"
+    monkeypatch.setattr(pl.Series, "hash", lambda self, *a, **k: pl.Series([7] * self.len(), dtype=pl.UInt64))
+    keys = auth._request_keys(pl.Series(["r1", "r2", "r1"]))
+    assert keys[0] == keys[2] != keys[1]
+
+
+def test_of_two_lines_at_the_same_moment_the_earlier_file_is_the_evidence():
+    lines = [
+        (0, "203.0.113.9", None, True, False, "r1", "gw.log", None),
+        (0, "203.0.113.9", None, True, False, "r1", "app.log", None),
+    ]
+    ranked = _frame(lines).with_columns(  # gw.log listed first, but app.log is the earlier file
+        pl.when(pl.col("file") == "app.log").then(0).otherwise(1).cast(pl.Int32).alias("file_rank")
+    )
+    (merged,) = merge_same_attempts(ranked).select(MERGED).rows(named=True)
+    assert (merged["file"], merged["line"], merged["file_rank"]) == ("app.log", 2, 0)

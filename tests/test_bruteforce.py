@@ -378,3 +378,10 @@ def test_a_window_condition_reads_only_the_counts_it_names():
     failures = pl.DataFrame({"who": ["a"] * 3, "ts": [at(0), at(1), at(200)]})
     intervals = _hot_intervals(failures, "who", 120.0, pl.col("n_failures") >= 2)
     assert intervals.rows() == [("a", at(0), at(1))]
+
+
+def test_hot_windows_sharing_a_failure_are_one_episode():
+    # windows of 2 minutes, 2 failures: [0 s, 100 s] and [100 s, 200 s] share the failure at 100 s
+    rows = [fail(seconds, "203.0.113.9", "admin") for seconds in (0, 100, 200)]
+    episodes = detect(events_frame(rows), Thresholds(threshold=2, long_scales=()))
+    assert episodes.select("kind", "failures").rows() == [("brute_force", 3)]

@@ -250,14 +250,21 @@ def test_an_empty_first_file_and_files_without_lines_do_not_break_gaps(tmp_path,
 def test_out_of_order_does_not_depend_on_the_order_rows_arrive_in():
     from forensics_cli.analyses.gap_input import misplaced_lines
 
-    times = [at(i) for i in range(100)]
-    times[50] = at(50) - timedelta(hours=2)
-    rows = [{"ts": t, "service": "app", "file": "f.log", "line": i + 1} for i, t in enumerate(times)]
+    # a line a minute in two files: read in any other order than (file, line), most lines would be far
+    # from their neighbours
+    rows = []
+    for rank in (0, 1):
+        times = [at(rank * 7200 + i * 60) for i in range(100)]
+        times[50] -= timedelta(hours=2)
+        rows += [
+            {"ts": t, "service": "app", "file": f"f{rank}.log", "file_rank": rank, "line": i + 1}
+            for i, t in enumerate(times)
+        ]
     ordered = events_frame(rows)
     shuffled = ordered.sample(fraction=1.0, shuffle=True, seed=7)
     for frame in (ordered, shuffled):
         found = misplaced_lines(frame.lazy(), 300, None)
-        assert found.select("line", "ts").rows() == [(51, times[50])]
+        assert found.select("file_rank", "line").rows() == [(0, 51), (1, 51)]
 
 
 def _active(before: int, after: int) -> pl.DataFrame:
@@ -813,3 +820,105 @@ def test_since_keeps_a_line_before_it_out_of_the_order_check(tmp_path, run):
 
     assert "out_of_order" in kinds_seen()
     assert "out_of_order" not in kinds_seen("--since", at(0).isoformat())
+
+
+def test_a_real_silence_is_still_found_in_a_file_with_a_backdated_line():
+    # the backdated line is left out of the activity, not everything else
+    rows = steady("app", 0, 3600, 1) + steady("app", 5400, 9000, 1)
+    rows[100]["ts"] = at(100) - timedelta(hours=6)
+    found = gaps_of(rows, max_skew_s=300)
+    assert kinds(found) == ["time_gap", "out_of_order"] or sorted(kinds(found)) == [
+        "out_of_order",
+        "time_gap",
+    ]
+    (silence,) = found.filter(pl.col("kind") == "time_gap").to_dicts()
+    assert silence["duration_s"] >= 1800
+
+
+@pytest.mark.parametrize("older_s,flagged", [(300, False), (301, True)])
+def test_a_backdated_line_at_the_skew_boundary(older_s, flagged):
+    from forensics_cli.analyses.gap_input import misplaced_lines
+
+    times = [at(1000 + i) for i in range(10)]
+    times[5] = at(1004) - timedelta(seconds=older_s)  # older than the line above by exactly older_s
+    times[6] = at(1004)  # and than the line below by the same
+    rows = [{"ts": t, "line": i + 1} for i, t in enumerate(times)]
+    found = misplaced_lines(events_frame(rows).lazy(), 300, None)
+    assert found["line"].to_list() == ([6] if flagged else [])
+    assert found.schema["block"] == pl.Boolean  # found or not, the same columns
+
+
+@pytest.mark.parametrize("newer_s,flagged", [(300, False), (301, True)])
+def test_a_future_dated_line_at_the_skew_boundary(newer_s, flagged):
+    from forensics_cli.analyses.gap_input import misplaced_lines
+
+    times = [at(1000 + i) for i in range(10)]
+    times[5] = at(1004) + timedelta(seconds=newer_s)
+    times[6] = at(1004)
+    rows = [{"ts": t, "line": i + 1} for i, t in enumerate(times)]
+    found = misplaced_lines(events_frame(rows).lazy(), 300, None)
+    assert found["line"].to_list() == ([6] if flagged else [])
+
+
+@pytest.mark.parametrize("older_s,block", [(300, False), (301, True)])
+def test_a_backdated_block_at_the_skew_boundary(older_s, block):
+    from forensics_cli.analyses.gap_input import misplaced_lines
+
+    # 20 lines a second apart, then 10 lines that start older_s before the line above them
+    times = [at(1000 + i) for i in range(20)] + [at(1019 - older_s + i) for i in range(10)]
+    rows = [{"ts": t, "line": i + 1} for i, t in enumerate(times)]
+    found = misplaced_lines(events_frame(rows).lazy(), 300, None)
+    assert found.select("line", "block").rows() == ([(21, True)] if block else [])
+
+
+def test_a_backdated_block_may_start_at_a_file_s_second_line():
+    from forensics_cli.analyses.gap_input import misplaced_lines
+
+    # no line two above the block's first: nothing says the line above it is itself out of place
+    times = [at(10_000)] + [at(i) for i in range(10)]
+    rows = [{"ts": t, "line": i + 1} for i, t in enumerate(times)]
+    rows += [{"ts": at(10_000 + i), "line": 12 + i} for i in range(20)]  # the file goes on in order
+    found = misplaced_lines(events_frame(rows).lazy(), 300, None)
+    assert found.select("line", "block").rows()[:1] == [(2, True)]
+
+
+def test_a_batch_with_nothing_out_of_order_does_not_end_the_search():
+    from forensics_cli.analyses.gap_input import misplaced_lines
+
+    rows = []
+    for rank in range(3):
+        times = [at(rank * 7200 + i * 10) for i in range(50)]
+        if rank == 2:
+            times[25] -= timedelta(hours=1)  # only the last file has a backdated line
+        rows += [
+            {"ts": t, "file": f"f{rank}.log", "file_rank": rank, "line": i + 1} for i, t in enumerate(times)
+        ]
+    found = misplaced_lines(events_frame(rows).lazy(), 300, [[0], [1], [2]])
+    assert found.select("file_rank", "line").rows() == [(2, 26)]
+
+
+def test_repeat_candidates_of_every_rotated_set_are_kept():
+    from forensics_cli.analyses.gap_input import repeat_candidates
+
+    def rotated(base, rank, first_s, last_s, untimed):
+        report = _report(f"{base}.{rank}", rank, at(first_s), at(last_s), base=base)
+        report.parsed, report.timed = 10, 10 - untimed
+        return report
+
+    # a set of one file, then two sets each with an overlap and an untimed line
+    reports = [
+        rotated("solo.log", 0, 0, 100, 1),
+        rotated("a.log", 1, 0, 100, 1),
+        rotated("a.log", 2, 50, 150, 0),
+        rotated("b.log", 3, 0, 100, 0),
+        rotated("b.log", 4, 90, 150, 1),
+    ]
+    rows = [
+        {"ts": None, "file": "solo.log.0", "file_rank": 0, "line": 1},
+        {"ts": at(60), "file": "a.log.1", "file_rank": 1, "line": 1},
+        {"ts": None, "file": "a.log.1", "file_rank": 1, "line": 2},
+        {"ts": at(95), "file": "b.log.3", "file_rank": 3, "line": 1},
+        {"ts": None, "file": "b.log.4", "file_rank": 4, "line": 1},
+    ]
+    found = repeat_candidates(events_frame(rows).lazy(), reports)
+    assert sorted(found.select("file_rank", "line").rows()) == [(1, 1), (1, 2), (3, 1), (4, 1)]
