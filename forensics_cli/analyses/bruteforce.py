@@ -169,9 +169,8 @@ def _at_scale(failures: pl.DataFrame, t: Thresholds, scale: Scale) -> pl.DataFra
     parts: list[pl.DataFrame] = []
     if t.by in (None, "ip"):
         hot = pl.col("n_failures") >= scale.threshold
-        if (
-            scale.min_users < scale.threshold
-        ):  # otherwise implied: a window has no more accounts than failures
+        # otherwise implied: a window has no more accounts than failures
+        if scale.min_users < scale.threshold:
             hot = hot | (pl.col("n_users") >= scale.min_users)
         intervals = _hot_intervals(failures, "source", scale.window_s, hot)
         kind = (
